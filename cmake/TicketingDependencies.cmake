@@ -1,0 +1,12 @@
+# Every find_package of the project, in one place. Debian's package names are given on failure.
+find_package(Threads REQUIRED)
+find_package(tl-expected CONFIG QUIET)
+if(NOT tl-expected_FOUND)
+    message(FATAL_ERROR "tl-expected not found: apt-get install libexpected-dev (or run scripts/deps)")
+endif()
+if(TICKETING_BUILD_TESTS)
+    find_package(GTest CONFIG REQUIRED)
+endif()
+if(TICKETING_BUILD_BENCHMARKS)
+    find_package(benchmark CONFIG REQUIRED)
+endif()

@@ -1,0 +1,10 @@
+option(TICKETING_BUILD_TESTS "Build the test suites" ${PROJECT_IS_TOP_LEVEL})
+option(TICKETING_BUILD_EXAMPLES "Build the example programs" ${PROJECT_IS_TOP_LEVEL})
+option(TICKETING_BUILD_BENCHMARKS "Build the benchmark programs" ${PROJECT_IS_TOP_LEVEL})
+option(TICKETING_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
+set(TICKETING_SANITIZERS "" CACHE STRING "Sanitizers to build with, e.g. address;undefined")
+
+find_program(TICKETING_CCACHE ccache)
+if(TICKETING_CCACHE)
+    set(CMAKE_CXX_COMPILER_LAUNCHER "${TICKETING_CCACHE}")
+endif()

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ticketing/app/context.hpp>
+#include <ticketing/app/queue_service.hpp>
+
+namespace ticketing {
+
+struct NewSchedule {
+    Timestamp starts_at;
+    Money price{0};
+    std::int32_t seat_count{50};
+};
+
+struct NewConcert {
+    std::string title;
+    Timestamp reservation_opens_at;
+    Timestamp reservation_closes_at;
+    std::vector<NewSchedule> schedules;
+};
+
+struct ScheduleAvailability {
+    Schedule schedule;
+    std::int64_t available_seats{0};
+};
+
+struct CreatedConcert {
+    Concert concert;
+    std::vector<Schedule> schedules;
+};
+
+struct SeatMap {
+    Schedule schedule;
+    std::vector<Seat> seats;  ///< by number, status as of now
+};
+
+inline constexpr std::int32_t kMaxSeatsPerSchedule = 10'000;
+
+/// Concerts, schedules and seat maps. Thread-safe.
+class CatalogService {
+public:
+    CatalogService(const Context& ctx, QueueService& queue) : ctx_(ctx), queue_(queue) {}
+
+    /// INVALID_ARGUMENT for an empty title, a window that closes before it opens, a negative price, or
+    /// a seat count outside 1..10000.
+    Result<CreatedConcert> CreateConcert(const NewConcert& request);
+    /// Concerts open for reservation at `open_at` (default now).
+    Result<Page<Concert>> ListConcerts(std::optional<Timestamp> open_at, PageQuery page);
+    Result<std::vector<ScheduleAvailability>> ListSchedules(ConcertId concert);
+    /// The seat map for an ACTIVE token of the schedule's concert.
+    Result<SeatMap> GetSeatMap(std::string_view token, ScheduleId schedule);
+
+private:
+    Context ctx_;
+    QueueService& queue_;
+};
+
+}  // namespace ticketing

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <ticketing/app/lock_strategy.hpp>
+#include <ticketing/app/settings.hpp>
+#include <ticketing/ports/clock.hpp>
+#include <ticketing/ports/queue_store.hpp>
+#include <ticketing/ports/random.hpp>
+#include <ticketing/ports/unit_of_work.hpp>
+
+namespace ticketing {
+
+/// What every use case runs on. The referenced objects outlive the services.
+struct Context {
+    ports::UnitOfWorkFactory& db;
+    ports::QueueStore& queue;
+    ports::Clock& clock;
+    ports::Random& random;
+    LockStrategy& locks;
+    const Settings& settings;
+};
+
+/// One page of a list; `next_cursor` is absent on the last page.
+template <class T>
+struct Page {
+    std::vector<T> items;
+    std::optional<std::int64_t> next_cursor;
+};
+
+/// `?limit=` and `?cursor=` as the API takes them: limit defaults to 30, at most 100.
+struct PageQuery {
+    std::optional<std::int64_t> limit;
+    std::optional<std::int64_t> cursor;
+};
+
+inline constexpr std::int64_t kDefaultPageLimit = 30;
+inline constexpr std::int64_t kMaxPageLimit = 100;
+
+/// Validates ?limit= and ?cursor= (INVALID_ARGUMENT when out of range) and fills in the defaults.
+Result<ports::PageRequest> ToPageRequest(PageQuery query);
+
+}  // namespace ticketing

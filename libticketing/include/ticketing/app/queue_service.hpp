@@ -1,0 +1,61 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <ticketing/app/context.hpp>
+#include <ticketing/domain/queue.hpp>
+
+namespace ticketing {
+
+struct QueuePosition {
+    TokenInfo info;
+    std::int64_t estimated_wait_seconds{0};  ///< 0 once ACTIVE
+};
+
+struct JoinResult {
+    QueuePosition position;
+    bool created{false};
+};
+
+/// What an ACTIVE token proves: this user may act on this concert until `active_until`.
+struct Grant {
+    std::string token;
+    UserId user_id;
+    ConcertId concert_id;
+    Timestamp active_until;
+};
+
+/// The waiting room. Thread-safe.
+class QueueService {
+public:
+    explicit QueueService(const Context& ctx) : ctx_(ctx) {}
+
+    /// Idempotent per user and concert. NOT_FOUND for an unknown user or concert.
+    Result<JoinResult> Join(ConcertId concert, UserId user);
+    /// UNAUTHENTICATED for a malformed, unknown, expired or revoked token.
+    Result<QueuePosition> Status(std::string_view token);
+    Result<void> Leave(std::string_view token);
+    /// The gate of every token route: UNAUTHENTICATED, or NOT_ADMITTED while WAITING.
+    Result<Grant> Authorize(std::string_view token);
+    /// Ends the token after payment.
+    Result<void> Revoke(std::string_view token);
+    /// The token as the store has it, REVOKED included. UNAUTHENTICATED when malformed or unknown.
+    Result<TokenView> Lookup(std::string_view token);
+
+    /// One admission tick for a concert, then idle WAITING tokens are dropped.
+    Result<TickOutcome> Tick(ConcertId concert);
+    /// `Tick` for every concert with a queue; returns how many users were admitted.
+    Result<std::int64_t> TickAll();
+
+    Result<QueueStats> Stats(ConcertId concert);
+    /// INVALID_ARGUMENT for a negative limit or an interval under one second.
+    Result<QueueSettings> UpdateSettings(ConcertId concert, const QueueSettingsPatch& patch);
+
+private:
+    QueuePosition ToPosition(const TokenView& view) const;
+
+    Context ctx_;
+};
+
+}  // namespace ticketing

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include <ticketing/app/context.hpp>
+#include <ticketing/app/queue_service.hpp>
+
+namespace ticketing {
+
+/// Seat holds. Thread-safe.
+class ReservationService {
+public:
+    ReservationService(const Context& ctx, QueueService& queue) : ctx_(ctx), queue_(queue) {}
+
+    /// Holds all of `seats` of one schedule or none. In order: token (401/403), seat list (400),
+    /// seat limit (422), schedule and seats (404, 403 for another concert), window (422), the token's
+    /// live hold (409 HOLD_EXISTS), each seat free (409 SEAT_UNAVAILABLE).
+    Result<Reservation> Hold(std::string_view token, ScheduleId schedule, std::span<const SeatId> seats);
+    /// The owner's reservation with its status as of now.
+    Result<Reservation> Get(std::string_view token, ReservationId id);
+    /// Frees the seats at once. HOLD_EXPIRED when the hold has lapsed; CONFLICT when paid or cancelled.
+    Result<void> Cancel(std::string_view token, ReservationId id);
+    /// Tidies up to `limit` holds past their time (seats were already free to others). Returns how many.
+    Result<std::int64_t> ExpireHolds(std::int64_t limit);
+
+private:
+    Context ctx_;
+    QueueService& queue_;
+};
+
+/// Marks a lapsed hold EXPIRED and frees the seats it still holds; paid seats are never touched.
+Result<void> ExpireHold(ports::UnitOfWork& uow, Reservation& hold);
+
+}  // namespace ticketing

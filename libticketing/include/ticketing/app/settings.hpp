@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include <ticketing/domain/queue.hpp>
+#include <ticketing/domain/time.hpp>
+#include <ticketing/error.hpp>
+
+namespace ticketing {
+
+using namespace std::chrono_literals;
+
+struct QueueTimeouts {
+    Millis active_ttl{5min};
+    Millis waiting_idle_timeout{5min};
+    /// How long a token revoked by payment still answers payment replays.
+    Millis revoked_retention{24h};
+};
+
+struct ReservationSettings {
+    std::int32_t max_seats_per_reservation{10};
+    Millis hold_ttl{5min};
+};
+
+enum class LockStrategyKind : std::uint8_t { kOptimistic, kPessimistic, kRedis };
+
+std::string_view ToString(LockStrategyKind kind);
+/// "optimistic" | "pessimistic" | "redis".
+Result<LockStrategyKind> ParseLockStrategyKind(std::string_view name);
+
+struct LockSettings {
+    LockStrategyKind kind{LockStrategyKind::kOptimistic};
+    /// Tries of a unit of work that lost a race (version conflict, deadlock) before CONFLICT.
+    std::int32_t max_attempts{16};
+    Millis backoff_base{1};
+    Millis backoff_max{50};
+    Millis lease_ttl{5s};
+    /// How long to wait for a busy lease before CONFLICT.
+    Millis lease_wait{5s};
+};
+
+struct OutboxSettings {
+    /// Failed publishes before an event is dead.
+    std::int32_t max_attempts{10};
+    Millis backoff_base{1s};
+    Millis backoff_max{5min};
+};
+
+/// Everything the use cases are configured with. Defaults are product.md's.
+struct Settings {
+    QueueSettings queue;
+    QueueTimeouts queue_timeouts;
+    ReservationSettings reservation;
+    LockSettings lock;
+    OutboxSettings outbox;
+    Millis idempotency_ttl{24h};
+};
+
+}  // namespace ticketing

@@ -1,0 +1,137 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ticketing/domain/entities.hpp>
+#include <ticketing/error.hpp>
+
+/// The repositories a unit of work offers. Each method runs inside its unit of work's transaction.
+///
+/// Conventions shared by every adapter (the contract suites check them):
+/// - `Find*` returns nullopt when the row does not exist.
+/// - `*ForUpdate` reads a row the caller is about to write; under a pessimistic unit of work it also
+///   takes the row's lock until the end of the transaction.
+/// - `Update*` is a versioned write: it succeeds only if the stored version equals the argument's
+///   `version`, and stores `version + 1`; otherwise it returns `kAborted`.
+/// - `Insert*` assigns and returns a new id; a broken unique constraint returns `kAborted`.
+/// - Backend failures return `kUnavailable`.
+namespace ticketing::ports {
+
+struct PageRequest {
+    std::int64_t after{0};  ///< cursor: the last id of the previous page, 0 for the first
+    std::int64_t limit{30};
+};
+
+class UserRepository {
+public:
+    virtual ~UserRepository() = default;
+    virtual Result<UserId> InsertUser(const User& user) = 0;
+    virtual Result<std::optional<User>> FindUser(UserId id) = 0;
+    virtual Result<std::optional<User>> FindUserForUpdate(UserId id) = 0;
+    virtual Result<void> UpdateUser(const User& user) = 0;
+
+    virtual Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) = 0;
+    /// Newest first; `page.after` is a ledger id: entries older than it.
+    virtual Result<std::vector<LedgerEntry>> ListLedger(UserId user, PageRequest page) = 0;
+};
+
+class CatalogRepository {
+public:
+    virtual ~CatalogRepository() = default;
+    virtual Result<ConcertId> InsertConcert(const Concert& concert) = 0;
+    virtual Result<std::optional<Concert>> FindConcert(ConcertId id) = 0;
+    /// Concerts whose reservation window contains `at`, by id; `page.after` is a concert id.
+    virtual Result<std::vector<Concert>> ListConcertsOpenAt(Timestamp at, PageRequest page) = 0;
+
+    virtual Result<ScheduleId> InsertSchedule(const Schedule& schedule) = 0;
+    virtual Result<std::optional<Schedule>> FindSchedule(ScheduleId id) = 0;
+    /// By start time then id.
+    virtual Result<std::vector<Schedule>> ListSchedules(ConcertId concert) = 0;
+};
+
+class SeatRepository {
+public:
+    virtual ~SeatRepository() = default;
+    /// Creates seats numbered 1..count at `price`.
+    virtual Result<void> InsertSeats(ScheduleId schedule, std::int32_t count, Money price) = 0;
+    /// By number.
+    virtual Result<std::vector<Seat>> ListSeats(ScheduleId schedule) = 0;
+    /// Seats free at `now` (a hold past its time counts as free).
+    virtual Result<std::int64_t> CountAvailableSeats(ScheduleId schedule, Timestamp now) = 0;
+    /// The existing ones among `ids`, by id; rows are locked in id order.
+    virtual Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) = 0;
+    virtual Result<void> UpdateSeat(const Seat& seat) = 0;
+};
+
+class ReservationRepository {
+public:
+    virtual ~ReservationRepository() = default;
+    /// A second row with the same non-empty `live_token` breaks a unique constraint.
+    virtual Result<ReservationId> InsertReservation(const Reservation& reservation) = 0;
+    virtual Result<std::optional<Reservation>> FindReservation(ReservationId id) = 0;
+    virtual Result<std::optional<Reservation>> FindReservationForUpdate(ReservationId id) = 0;
+    virtual Result<std::optional<Reservation>> FindReservationByLiveTokenForUpdate(std::string_view token) = 0;
+    virtual Result<void> UpdateReservation(const Reservation& reservation) = 0;
+    /// HELD reservations with `expires_at <= now`, oldest expiry first.
+    virtual Result<std::vector<ReservationId>> ListExpiredHolds(Timestamp now, std::int64_t limit) = 0;
+};
+
+class PaymentRepository {
+public:
+    virtual ~PaymentRepository() = default;
+    virtual Result<PaymentId> InsertPayment(const Payment& payment) = 0;
+    virtual Result<std::optional<Payment>> FindPayment(PaymentId id) = 0;
+    virtual Result<std::optional<Payment>> FindPaymentForUpdate(PaymentId id) = 0;
+    virtual Result<void> UpdatePayment(const Payment& payment) = 0;
+
+    /// An ISSUED ticket for a seat that already has one breaks a unique constraint (a seat is sold once).
+    virtual Result<TicketId> InsertTicket(const Ticket& ticket) = 0;
+    /// By id.
+    virtual Result<std::vector<Ticket>> ListTicketsByPayment(PaymentId payment) = 0;
+    /// By id; `page.after` is a ticket id.
+    virtual Result<std::vector<Ticket>> ListTicketsByUser(UserId user, PageRequest page) = 0;
+    virtual Result<void> UpdateTicket(const Ticket& ticket) = 0;
+};
+
+struct OutboxCounts {
+    std::int64_t pending{0};
+    std::int64_t dead{0};
+    std::optional<Timestamp> oldest_pending_at;
+};
+
+class OutboxRepository {
+public:
+    virtual ~OutboxRepository() = default;
+    virtual Result<OutboxEventId> InsertOutboxEvent(const OutboxEvent& event) = 0;
+    /// PENDING events in store order, due or not (the relay keeps each aggregate's order).
+    virtual Result<std::vector<OutboxEvent>> ListPendingOutboxEvents(std::int64_t limit) = 0;
+    virtual Result<std::optional<OutboxEvent>> FindOutboxEvent(std::string_view event_id) = 0;
+    virtual Result<void> UpdateOutboxEvent(const OutboxEvent& event) = 0;
+    virtual Result<OutboxCounts> CountOutbox() = 0;
+    /// True the first time `consumer` records `event_id`, false after (the consumer's inbox).
+    virtual Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) = 0;
+};
+
+class IdempotencyRepository {
+public:
+    virtual ~IdempotencyRepository() = default;
+    virtual Result<std::optional<IdempotencyRecord>> FindIdempotency(UserId user, std::string_view key) = 0;
+    /// (user, key) is unique.
+    virtual Result<void> InsertIdempotency(const IdempotencyRecord& record) = 0;
+    virtual Result<void> DeleteIdempotency(UserId user, std::string_view key) = 0;
+};
+
+class FenceRepository {
+public:
+    virtual ~FenceRepository() = default;
+    /// Records that the holder of fencing token `token` writes `resource`. Refused with `kConflict`
+    /// when a newer token has already written it: a holder whose lease lapsed cannot write.
+    virtual Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) = 0;
+};
+
+}  // namespace ticketing::ports

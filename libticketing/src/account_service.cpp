@@ -1,0 +1,132 @@
+#include <ticketing/app/account_service.hpp>
+
+#include <string>
+
+#include "internal.hpp"
+
+namespace ticketing {
+
+Result<void> ValidateIdempotencyKey(std::string_view key) {
+    if (key.empty() || key.size() > kMaxIdempotencyKeyLength) {
+        return MakeError(Errc::kInvalidArgument, "Idempotency-Key must be 1..255 characters");
+    }
+    return {};
+}
+
+Result<std::optional<std::string>> CheckIdempotency(
+    ports::UnitOfWork& uow,
+    UserId user,
+    std::string_view key,
+    std::string_view request_hash,
+    Timestamp now,
+    Millis ttl
+) {
+    auto record = uow.FindIdempotency(user, key);
+    if (!record) return Forward(record.error());
+    if (!*record) return std::optional<std::string>{};
+    if ((*record)->created_at + ttl <= now) {
+        if (auto deleted = uow.DeleteIdempotency(user, key); !deleted) return Forward(deleted.error());
+        return std::optional<std::string>{};
+    }
+    if ((*record)->request_hash != request_hash) {
+        return MakeError(Errc::kIdempotencyKeyReused, "the Idempotency-Key was used for another request");
+    }
+    return std::optional<std::string>{std::move((*record)->response)};
+}
+
+Result<User> AccountService::CreateUser(std::string_view name) {
+    if (name.empty() || name.size() > kMaxUserNameLength) {
+        return MakeError(Errc::kInvalidArgument, "name must be 1..100 characters");
+    }
+    auto uow = ctx_.db.Begin(ports::TxMode::kOptimistic);
+    if (!uow) return Forward(uow.error());
+    User user{{}, std::string(name), 0, 0};
+    auto id = (*uow)->InsertUser(user);
+    if (!id) return Forward(id.error());
+    if (auto committed = (*uow)->Commit(); !committed) return Forward(committed.error());
+    user.id = *id;
+    return user;
+}
+
+Result<User> AccountService::GetUser(UserId id) {
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    return internal::RequireFound((*uow)->FindUser(id), "user " + std::to_string(id.value));
+}
+
+Result<ChargeResult> AccountService::Charge(UserId user_id, Money amount, std::optional<std::string_view> key) {
+    if (amount < kMinCharge || amount > kMaxCharge) {
+        return MakeError(Errc::kInvalidArgument, "amount must be within 1..10000000");
+    }
+    if (key) {
+        if (auto valid = ValidateIdempotencyKey(*key); !valid) return Forward(valid.error());
+    }
+    const auto request_hash = "charge|amount=" + std::to_string(amount);
+    return RunLocked<ChargeResult>(
+        ctx_.locks,
+        {"user:" + std::to_string(user_id.value)},
+        [&](ports::UnitOfWork& uow) -> Result<ChargeResult> {
+            const auto now = ctx_.clock.Now();
+            auto user = internal::RequireFound(uow.FindUserForUpdate(user_id), "user " + std::to_string(user_id.value));
+            if (!user) return Forward(user.error());
+            if (key) {
+                auto stored = CheckIdempotency(uow, user_id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
+                if (!stored) return Forward(stored.error());
+                if (*stored) {
+                    auto balance = internal::RecordField(**stored, "balance");
+                    if (!balance) return MakeError(Errc::kInternal, "unreadable idempotency record");
+                    return ChargeResult{user_id, *balance, true};
+                }
+            }
+            if (user->balance > kMaxBalance - amount) {
+                return MakeError(Errc::kBalanceLimitExceeded, "a balance cannot exceed 1000000000000");
+            }
+            user->balance += amount;
+            if (auto updated = uow.UpdateUser(*user); !updated) return Forward(updated.error());
+            LedgerEntry entry{{}, user_id, LedgerType::kCharge, amount, user->balance, now};
+            if (auto inserted = uow.InsertLedgerEntry(entry); !inserted) return Forward(inserted.error());
+            if (key) {
+                IdempotencyRecord record{
+                    user_id,
+                    std::string(*key),
+                    request_hash,
+                    "balance=" + std::to_string(user->balance),
+                    now};
+                if (auto stored = uow.InsertIdempotency(record); !stored) return Forward(stored.error());
+            }
+            return ChargeResult{user_id, user->balance, false};
+        }
+    );
+}
+
+Result<Page<LedgerEntry>> AccountService::History(UserId user, PageQuery query) {
+    auto page = ToPageRequest(query);
+    if (!page) return Forward(page.error());
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    if (auto found = internal::RequireFound((*uow)->FindUser(user), "user " + std::to_string(user.value)); !found) {
+        return Forward(found.error());
+    }
+    const auto limit = page->limit;
+    ++page->limit;
+    auto entries = (*uow)->ListLedger(user, *page);
+    if (!entries) return Forward(entries.error());
+    return internal::ToPage(std::move(*entries), limit, [](const LedgerEntry& e) { return e.id.value; });
+}
+
+Result<Page<Ticket>> AccountService::Tickets(UserId user, PageQuery query) {
+    auto page = ToPageRequest(query);
+    if (!page) return Forward(page.error());
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    if (auto found = internal::RequireFound((*uow)->FindUser(user), "user " + std::to_string(user.value)); !found) {
+        return Forward(found.error());
+    }
+    const auto limit = page->limit;
+    ++page->limit;
+    auto tickets = (*uow)->ListTicketsByUser(user, *page);
+    if (!tickets) return Forward(tickets.error());
+    return internal::ToPage(std::move(*tickets), limit, [](const Ticket& t) { return t.id.value; });
+}
+
+}  // namespace ticketing

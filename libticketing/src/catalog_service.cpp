@@ -1,0 +1,101 @@
+#include <ticketing/app/catalog_service.hpp>
+
+#include <string>
+
+#include "internal.hpp"
+
+namespace ticketing {
+
+Result<CreatedConcert> CatalogService::CreateConcert(const NewConcert& request) {
+    if (request.title.empty() || request.title.size() > 200) {
+        return MakeError(Errc::kInvalidArgument, "title must be 1..200 characters");
+    }
+    if (request.reservation_closes_at <= request.reservation_opens_at) {
+        return MakeError(Errc::kInvalidArgument, "reservationClosesAt must be after reservationOpensAt");
+    }
+    for (const auto& s : request.schedules) {
+        if (s.price < 0 || s.price > kMaxCharge) {
+            return MakeError(Errc::kInvalidArgument, "price must be within 0..10000000");
+        }
+        if (s.seat_count < 1 || s.seat_count > kMaxSeatsPerSchedule) {
+            return MakeError(Errc::kInvalidArgument, "seatCount must be within 1..10000");
+        }
+    }
+    auto uow = ctx_.db.Begin(ports::TxMode::kOptimistic);
+    if (!uow) return Forward(uow.error());
+    auto& db = **uow;
+    CreatedConcert out;
+    out.concert = Concert{{}, request.title, request.reservation_opens_at, request.reservation_closes_at};
+    auto concert_id = db.InsertConcert(out.concert);
+    if (!concert_id) return Forward(concert_id.error());
+    out.concert.id = *concert_id;
+    for (const auto& s : request.schedules) {
+        Schedule schedule{{}, *concert_id, s.starts_at, s.price, s.seat_count};
+        auto id = db.InsertSchedule(schedule);
+        if (!id) return Forward(id.error());
+        schedule.id = *id;
+        if (auto seats = db.InsertSeats(*id, s.seat_count, s.price); !seats) return Forward(seats.error());
+        out.schedules.push_back(schedule);
+    }
+    if (auto committed = db.Commit(); !committed) return Forward(committed.error());
+    return out;
+}
+
+Result<Page<Concert>> CatalogService::ListConcerts(std::optional<Timestamp> open_at, PageQuery query) {
+    auto page = ToPageRequest(query);
+    if (!page) return Forward(page.error());
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    const auto limit = page->limit;
+    ++page->limit;
+    auto concerts = (*uow)->ListConcertsOpenAt(open_at.value_or(ctx_.clock.Now()), *page);
+    if (!concerts) return Forward(concerts.error());
+    return internal::ToPage(std::move(*concerts), limit, [](const Concert& c) { return c.id.value; });
+}
+
+Result<std::vector<ScheduleAvailability>> CatalogService::ListSchedules(ConcertId concert) {
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    auto& db = **uow;
+    if (auto found = internal::RequireFound(db.FindConcert(concert), "concert " + std::to_string(concert.value));
+        !found) {
+        return Forward(found.error());
+    }
+    auto schedules = db.ListSchedules(concert);
+    if (!schedules) return Forward(schedules.error());
+    const auto now = ctx_.clock.Now();
+    std::vector<ScheduleAvailability> out;
+    out.reserve(schedules->size());
+    for (const auto& schedule : *schedules) {
+        auto available = db.CountAvailableSeats(schedule.id, now);
+        if (!available) return Forward(available.error());
+        out.push_back({schedule, *available});
+    }
+    return out;
+}
+
+Result<SeatMap> CatalogService::GetSeatMap(std::string_view token, ScheduleId schedule_id) {
+    auto grant = queue_.Authorize(token);
+    if (!grant) return Forward(grant.error());
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    auto schedule =
+        internal::RequireFound((*uow)->FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value));
+    if (!schedule) return Forward(schedule.error());
+    if (schedule->concert_id != grant->concert_id) {
+        return MakeError(Errc::kForbidden, "the queue token is for another concert");
+    }
+    auto seats = (*uow)->ListSeats(schedule_id);
+    if (!seats) return Forward(seats.error());
+    const auto now = ctx_.clock.Now();
+    for (auto& seat : *seats) {
+        if (seat.StatusAt(now) == SeatStatus::kAvailable) {
+            seat.status = SeatStatus::kAvailable;
+            seat.held_by = {};
+            seat.held_until = {};
+        }
+    }
+    return SeatMap{*schedule, std::move(*seats)};
+}
+
+}  // namespace ticketing

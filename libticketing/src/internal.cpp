@@ -1,0 +1,94 @@
+#include "internal.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace ticketing {
+
+Result<ports::PageRequest> ToPageRequest(PageQuery query) {
+    const auto limit = query.limit.value_or(kDefaultPageLimit);
+    if (limit < 1 || limit > kMaxPageLimit) return MakeError(Errc::kInvalidArgument, "limit must be within 1..100");
+    const auto cursor = query.cursor.value_or(0);
+    if (cursor < 0) return MakeError(Errc::kInvalidArgument, "cursor must be a positive id");
+    return ports::PageRequest{cursor, limit};
+}
+
+}  // namespace ticketing
+
+namespace ticketing::internal {
+
+void JsonWriter::Name(std::string_view name) {
+    if (out_.size() > 1) out_ += ',';
+    out_ += '"';
+    out_ += name;
+    out_ += "\":";
+}
+
+JsonWriter& JsonWriter::Field(std::string_view name, std::string_view value) {
+    Name(name);
+    out_ += '"';
+    for (char c : value) {
+        switch (c) {
+            case '"':
+                out_ += "\\\"";
+                break;
+            case '\\':
+                out_ += "\\\\";
+                break;
+            case '\n':
+                out_ += "\\n";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char escaped[8];
+                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+                    out_ += escaped;
+                } else {
+                    out_ += c;
+                }
+        }
+    }
+    out_ += '"';
+    return *this;
+}
+
+JsonWriter& JsonWriter::Field(std::string_view name, std::int64_t value) {
+    return RawField(name, std::to_string(value));
+}
+
+JsonWriter& JsonWriter::RawField(std::string_view name, std::string_view raw) {
+    Name(name);
+    out_ += raw;
+    return *this;
+}
+
+std::string JsonWriter::Done() { return std::move(out_) + '}'; }
+
+std::string JoinJsonArray(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) out += ',';
+        out += items[i];
+    }
+    return out + ']';
+}
+
+std::optional<std::int64_t> RecordField(std::string_view record, std::string_view key) {
+    std::size_t pos = 0;
+    while (pos <= record.size()) {
+        const auto end = std::min(record.find(';', pos), record.size());
+        const auto part = record.substr(pos, end - pos);
+        const auto eq = part.find('=');
+        if (eq != std::string_view::npos && part.substr(0, eq) == key) {
+            std::int64_t value = 0;
+            const auto text = part.substr(eq + 1);
+            const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+            if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
+            return value;
+        }
+        pos = end + 1;
+    }
+    return std::nullopt;
+}
+
+}  // namespace ticketing::internal

@@ -1,0 +1,59 @@
+#pragma once
+
+// Helpers shared by the use cases; not installed.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <ticketing/app/context.hpp>
+#include <ticketing/error.hpp>
+
+namespace ticketing::internal {
+
+/// The row, or `code` with `message` when the repository found none.
+template <class T>
+Result<T> Require(Result<std::optional<T>> found, Errc code, std::string message) {
+    if (!found) return Forward(found.error());
+    if (!*found) return MakeError(code, std::move(message));
+    return std::move(**found);
+}
+
+template <class T>
+Result<T> RequireFound(Result<std::optional<T>> found, std::string what) {
+    return Require(std::move(found), Errc::kNotFound, std::move(what) + " not found");
+}
+
+/// Items fetched with limit + 1, cut to a page with the cursor of its last item.
+template <class T, class IdOf>
+Page<T> ToPage(std::vector<T> items, std::int64_t limit, IdOf id_of) {
+    Page<T> page;
+    if (static_cast<std::int64_t>(items.size()) > limit) {
+        items.resize(static_cast<std::size_t>(limit));
+        page.next_cursor = id_of(items.back());
+    }
+    page.items = std::move(items);
+    return page;
+}
+
+/// A minimal JSON object writer for event payloads (the core has no JSON library).
+class JsonWriter {
+public:
+    JsonWriter& Field(std::string_view name, std::string_view value);
+    JsonWriter& Field(std::string_view name, std::int64_t value);
+    /// `raw` is already JSON.
+    JsonWriter& RawField(std::string_view name, std::string_view raw);
+    std::string Done();
+
+private:
+    void Name(std::string_view name);
+    std::string out_{"{"};
+};
+
+std::string JoinJsonArray(const std::vector<std::string>& items);
+
+/// "k1=v1;k2=v2" records, the encoding of stored idempotent responses.
+std::optional<std::int64_t> RecordField(std::string_view record, std::string_view key);
+
+}  // namespace ticketing::internal

@@ -1,0 +1,135 @@
+#include <ticketing/app/lock_strategy.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace ticketing {
+namespace {
+
+// The retry loop all strategies share: a lost race (kAborted) reruns the whole unit of work after a
+// jittered exponential backoff, so two losers do not collide again in step.
+class RetryingStrategy : public LockStrategy {
+public:
+    RetryingStrategy(const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::Random& random)
+        : settings_(settings), db_(db), random_(random) {}
+
+    LockStrategyKind Kind() const override { return settings_.kind; }
+
+    Result<void> Run(std::vector<std::string> keys, const Work& work) final {
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        Error last{Errc::kAborted, "not attempted"};
+        for (std::int32_t attempt = 0; attempt < settings_.max_attempts; ++attempt) {
+            if (attempt > 0) Backoff(attempt);
+            auto done = Attempt(keys, work);
+            if (done || done.error().code != Errc::kAborted) return done;
+            last = done.error();
+        }
+        return MakeError(
+            Errc::kConflict,
+            "gave up after " + std::to_string(settings_.max_attempts) + " attempts: " + last.message
+        );
+    }
+
+protected:
+    virtual Result<void> Attempt(const std::vector<std::string>& keys, const Work& work) = 0;
+
+    Result<void> RunInTransaction(ports::TxMode mode, const Work& work, const ports::Lease* lease) {
+        auto uow = db_.Begin(mode);
+        if (!uow) return Forward(uow.error());
+        if (lease != nullptr) {
+            for (const auto& fence : lease->Fences()) {
+                if (auto fenced = (*uow)->AdvanceFence(fence.resource, fence.token); !fenced) return fenced;
+            }
+        }
+        if (auto done = work(**uow); !done) return done;
+        if (lease != nullptr && !lease->Held()) {
+            return MakeError(Errc::kAborted, "the lease lapsed before commit");
+        }
+        return (*uow)->Commit();
+    }
+
+    const LockSettings& Settings() const { return settings_; }
+
+private:
+    void Backoff(std::int32_t attempt) {
+        const auto cap = std::min<std::int64_t>(
+            settings_.backoff_max.count(),
+            settings_.backoff_base.count() << std::min(attempt, 20)
+        );
+        const auto micros = random_.Below(static_cast<std::uint64_t>(cap) * 1000 + 1);
+        std::this_thread::sleep_for(std::chrono::microseconds(micros));
+    }
+
+    LockSettings settings_;
+    ports::UnitOfWorkFactory& db_;
+    ports::Random& random_;
+};
+
+class OptimisticStrategy final : public RetryingStrategy {
+public:
+    using RetryingStrategy::RetryingStrategy;
+
+protected:
+    Result<void> Attempt(const std::vector<std::string>&, const Work& work) override {
+        return RunInTransaction(ports::TxMode::kOptimistic, work, nullptr);
+    }
+};
+
+class PessimisticStrategy final : public RetryingStrategy {
+public:
+    using RetryingStrategy::RetryingStrategy;
+
+protected:
+    Result<void> Attempt(const std::vector<std::string>&, const Work& work) override {
+        return RunInTransaction(ports::TxMode::kPessimistic, work, nullptr);
+    }
+};
+
+class LeaseStrategy final : public RetryingStrategy {
+public:
+    LeaseStrategy(
+        const LockSettings& settings,
+        ports::UnitOfWorkFactory& db,
+        ports::DistributedLock& lock,
+        ports::Random& random
+    )
+        : RetryingStrategy(settings, db, random), lock_(lock) {}
+
+protected:
+    Result<void> Attempt(const std::vector<std::string>& keys, const Work& work) override {
+        std::vector<std::string> lock_keys;
+        lock_keys.reserve(keys.size());
+        for (const auto& key : keys) lock_keys.push_back("lock:" + key);
+        auto lease = lock_.Acquire(std::move(lock_keys), Settings().lease_ttl, Settings().lease_wait);
+        if (!lease) return Forward(lease.error());
+        return RunInTransaction(ports::TxMode::kOptimistic, work, lease->get());
+    }
+
+private:
+    ports::DistributedLock& lock_;
+};
+
+}  // namespace
+
+std::unique_ptr<LockStrategy> MakeLockStrategy(
+    const LockSettings& settings,
+    ports::UnitOfWorkFactory& db,
+    ports::DistributedLock* lock,
+    ports::Random& random
+) {
+    switch (settings.kind) {
+        case LockStrategyKind::kOptimistic:
+            return std::make_unique<OptimisticStrategy>(settings, db, random);
+        case LockStrategyKind::kPessimistic:
+            return std::make_unique<PessimisticStrategy>(settings, db, random);
+        case LockStrategyKind::kRedis:
+            if (lock == nullptr) throw std::invalid_argument("the redis lock strategy needs a DistributedLock");
+            return std::make_unique<LeaseStrategy>(settings, db, *lock, random);
+    }
+    throw std::invalid_argument("unknown lock strategy");
+}
+
+}  // namespace ticketing

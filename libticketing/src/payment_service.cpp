@@ -1,0 +1,267 @@
+#include <ticketing/app/payment_service.hpp>
+
+#include <algorithm>
+#include <string>
+
+#include <ticketing/app/account_service.hpp>
+
+#include "internal.hpp"
+
+namespace ticketing {
+namespace {
+
+std::string TicketsJson(const std::vector<Ticket>& tickets) {
+    std::vector<std::string> items;
+    for (const auto& t : tickets) {
+        items.push_back(internal::JsonWriter{}
+                            .Field("ticketId", t.id.value)
+                            .Field("seatId", t.seat_id.value)
+                            .Field("seatNumber", t.seat_number)
+                            .Field("price", t.price)
+                            .Done());
+    }
+    return internal::JoinJsonArray(items);
+}
+
+OutboxEvent PaymentEvent(
+    std::string_view type,
+    const Payment& payment,
+    const Reservation& reservation,
+    const std::vector<Ticket>& tickets,
+    Money balance,
+    Timestamp now,
+    ports::Random& random
+) {
+    OutboxEvent event;
+    event.event_id = random.Uuid();
+    event.aggregate = "payment:" + std::to_string(payment.id.value);
+    event.type = std::string(type);
+    event.payload = internal::JsonWriter{}
+                        .Field("eventId", event.event_id)
+                        .Field("type", type)
+                        .Field("occurredAt", FormatRfc3339(now))
+                        .Field("paymentId", payment.id.value)
+                        .Field("reservationId", payment.reservation_id.value)
+                        .Field("userId", payment.user_id.value)
+                        .Field("concertId", reservation.concert_id.value)
+                        .Field("scheduleId", reservation.schedule_id.value)
+                        .Field("amount", payment.amount)
+                        .Field("balance", balance)
+                        .RawField("tickets", TicketsJson(tickets))
+                        .Done();
+    event.status = OutboxStatus::kPending;
+    event.created_at = now;
+    event.next_attempt_at = now;
+    return event;
+}
+
+std::string PayRequestHash(ReservationId reservation) {
+    return "pay|reservation=" + std::to_string(reservation.value);
+}
+
+}  // namespace
+
+Result<Receipt> PaymentService::Replay(ports::UnitOfWork& uow, std::string_view stored) {
+    const auto payment_id = internal::RecordField(stored, "payment");
+    const auto balance = internal::RecordField(stored, "balance");
+    if (!payment_id || !balance) return MakeError(Errc::kInternal, "unreadable idempotency record");
+    auto payment = internal::RequireFound(uow.FindPayment(PaymentId{*payment_id}), "payment");
+    if (!payment) return Forward(payment.error());
+    auto tickets = uow.ListTicketsByPayment(payment->id);
+    if (!tickets) return Forward(tickets.error());
+    return Receipt{std::move(*payment), std::move(*tickets), *balance, true};
+}
+
+Result<Receipt> PaymentService::Pay(
+    std::string_view token,
+    ReservationId reservation_id,
+    std::optional<std::string_view> key
+) {
+    if (key) {
+        if (auto valid = ValidateIdempotencyKey(*key); !valid) return Forward(valid.error());
+    }
+    auto view = queue_.Lookup(token);
+    if (!view) return Forward(view.error());
+    const auto& info = view->info;
+    const auto request_hash = PayRequestHash(reservation_id);
+    if (info.status == TokenStatus::kRevoked) {
+        // The payment this token made may be asked for again: answer a replay, refuse anything else.
+        if (!key) return MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
+        auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+        if (!uow) return Forward(uow.error());
+        auto stored = CheckIdempotency(
+            **uow,
+            info.user_id,
+            *key,
+            request_hash,
+            ctx_.clock.Now(),
+            ctx_.settings.idempotency_ttl
+        );
+        if (!stored) return Forward(stored.error());
+        if (!*stored) return MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
+        return Replay(**uow, **stored);
+    }
+    auto grant = queue_.Authorize(token);
+    if (!grant) return Forward(grant.error());
+
+    auto receipt = RunLocked<Receipt>(
+        ctx_.locks,
+        {"reservation:" + std::to_string(reservation_id.value), "user:" + std::to_string(grant->user_id.value)},
+        [&](ports::UnitOfWork& uow) -> Result<Receipt> {
+            const auto now = ctx_.clock.Now();
+            auto reservation = internal::RequireFound(
+                uow.FindReservationForUpdate(reservation_id),
+                "reservation " + std::to_string(reservation_id.value)
+            );
+            if (!reservation) return Forward(reservation.error());
+            if (reservation->user_id != grant->user_id || reservation->concert_id != grant->concert_id) {
+                return MakeError(Errc::kForbidden, "not your reservation");
+            }
+            auto user = internal::RequireFound(uow.FindUserForUpdate(grant->user_id), "user");
+            if (!user) return Forward(user.error());
+            if (key) {
+                auto stored =
+                    CheckIdempotency(uow, user->id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
+                if (!stored) return Forward(stored.error());
+                if (*stored) return Replay(uow, **stored);
+            }
+            switch (reservation->StatusAt(now)) {
+                case ReservationStatus::kHeld:
+                    break;
+                case ReservationStatus::kExpired:
+                    return MakeError(Errc::kHoldExpired, "the hold expired at " + FormatRfc3339(reservation->expires_at));
+                case ReservationStatus::kPaid:
+                    return MakeError(Errc::kConflict, "the reservation is already paid");
+                case ReservationStatus::kCancelled:
+                    return MakeError(Errc::kConflict, "the reservation was cancelled");
+            }
+            if (user->balance < reservation->amount) {
+                return MakeError(
+                    Errc::kInsufficientBalance,
+                    "balance " + std::to_string(user->balance) + " is below the amount " +
+                        std::to_string(reservation->amount)
+                );
+            }
+
+            std::vector<SeatId> seat_ids;
+            for (const auto& s : reservation->seats) seat_ids.push_back(s.seat_id);
+            std::sort(seat_ids.begin(), seat_ids.end());
+            auto seats = uow.FindSeatsForUpdate(seat_ids);
+            if (!seats) return Forward(seats.error());
+            for (const auto& seat : *seats) {
+                if (seat.status != SeatStatus::kHeld || seat.held_by != reservation->id) {
+                    return MakeError(Errc::kSeatUnavailable, "seat " + std::to_string(seat.number) + " is not held");
+                }
+            }
+
+            user->balance -= reservation->amount;
+            if (auto updated = uow.UpdateUser(*user); !updated) return Forward(updated.error());
+            LedgerEntry entry{{}, user->id, LedgerType::kPayment, -reservation->amount, user->balance, now};
+            if (auto inserted = uow.InsertLedgerEntry(entry); !inserted) return Forward(inserted.error());
+
+            Receipt out;
+            out.balance = user->balance;
+            out.payment = Payment{{}, reservation->id, user->id, reservation->amount, PaymentStatus::kCompleted, now, 0};
+            auto payment_id = uow.InsertPayment(out.payment);
+            if (!payment_id) return Forward(payment_id.error());
+            out.payment.id = *payment_id;
+
+            for (auto& seat : *seats) {
+                Ticket ticket{{}, out.payment.id, user->id, reservation->concert_id, reservation->schedule_id, seat.id,
+                              seat.number, seat.price, TicketStatus::kIssued, 0};
+                auto ticket_id = uow.InsertTicket(ticket);
+                if (!ticket_id) return Forward(ticket_id.error());
+                ticket.id = *ticket_id;
+                out.tickets.push_back(ticket);
+                seat.status = SeatStatus::kSold;
+                if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
+            }
+
+            reservation->status = ReservationStatus::kPaid;
+            reservation->live_token.clear();
+            if (auto updated = uow.UpdateReservation(*reservation); !updated) return Forward(updated.error());
+
+            auto event = PaymentEvent("payment.completed", out.payment, *reservation, out.tickets, out.balance, now, ctx_.random);
+            if (auto inserted = uow.InsertOutboxEvent(event); !inserted) return Forward(inserted.error());
+            if (key) {
+                IdempotencyRecord record{
+                    user->id,
+                    std::string(*key),
+                    request_hash,
+                    "payment=" + std::to_string(out.payment.id.value) + ";balance=" + std::to_string(out.balance),
+                    now};
+                if (auto stored = uow.InsertIdempotency(record); !stored) return Forward(stored.error());
+            }
+            return out;
+        }
+    );
+    if (receipt && !receipt->replayed) {
+        // Best effort: the token also lapses by itself, and the paid hold can never be paid again.
+        (void)queue_.Revoke(token);
+    }
+    return receipt;
+}
+
+Result<RefundResult> PaymentService::Refund(PaymentId payment_id) {
+    UserId user_id;
+    {
+        auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+        if (!uow) return Forward(uow.error());
+        auto payment =
+            internal::RequireFound((*uow)->FindPayment(payment_id), "payment " + std::to_string(payment_id.value));
+        if (!payment) return Forward(payment.error());
+        user_id = payment->user_id;
+    }
+    return RunLocked<RefundResult>(
+        ctx_.locks,
+        {"payment:" + std::to_string(payment_id.value), "user:" + std::to_string(user_id.value)},
+        [&](ports::UnitOfWork& uow) -> Result<RefundResult> {
+            const auto now = ctx_.clock.Now();
+            auto payment = internal::RequireFound(uow.FindPaymentForUpdate(payment_id), "payment");
+            if (!payment) return Forward(payment.error());
+            if (payment->status == PaymentStatus::kRefunded) {
+                return MakeError(Errc::kConflict, "the payment is already refunded");
+            }
+            auto user = internal::RequireFound(uow.FindUserForUpdate(payment->user_id), "user");
+            if (!user) return Forward(user.error());
+            if (user->balance > kMaxBalance - payment->amount) {
+                return MakeError(Errc::kBalanceLimitExceeded, "a balance cannot exceed 1000000000000");
+            }
+            auto reservation = internal::RequireFound(uow.FindReservation(payment->reservation_id), "reservation");
+            if (!reservation) return Forward(reservation.error());
+            auto tickets = uow.ListTicketsByPayment(payment_id);
+            if (!tickets) return Forward(tickets.error());
+
+            std::vector<SeatId> seat_ids;
+            for (const auto& t : *tickets) seat_ids.push_back(t.seat_id);
+            std::sort(seat_ids.begin(), seat_ids.end());
+            auto seats = uow.FindSeatsForUpdate(seat_ids);
+            if (!seats) return Forward(seats.error());
+            for (auto& seat : *seats) {
+                if (seat.status != SeatStatus::kSold || seat.held_by != payment->reservation_id) continue;
+                seat.status = SeatStatus::kAvailable;
+                seat.held_by = {};
+                seat.held_until = {};
+                if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
+            }
+            for (auto& ticket : *tickets) {
+                ticket.status = TicketStatus::kRefunded;
+                if (auto updated = uow.UpdateTicket(ticket); !updated) return Forward(updated.error());
+            }
+
+            user->balance += payment->amount;
+            if (auto updated = uow.UpdateUser(*user); !updated) return Forward(updated.error());
+            LedgerEntry entry{{}, user->id, LedgerType::kRefund, payment->amount, user->balance, now};
+            if (auto inserted = uow.InsertLedgerEntry(entry); !inserted) return Forward(inserted.error());
+
+            payment->status = PaymentStatus::kRefunded;
+            if (auto updated = uow.UpdatePayment(*payment); !updated) return Forward(updated.error());
+            ++payment->version;
+            auto event = PaymentEvent("payment.refunded", *payment, *reservation, *tickets, user->balance, now, ctx_.random);
+            if (auto inserted = uow.InsertOutboxEvent(event); !inserted) return Forward(inserted.error());
+            return RefundResult{*payment, user->balance};
+        }
+    );
+}
+
+}  // namespace ticketing

@@ -1,0 +1,112 @@
+#include <ticketing/app/queue_service.hpp>
+
+#include <string>
+
+#include "internal.hpp"
+
+namespace ticketing {
+
+QueuePosition QueueService::ToPosition(const TokenView& view) const {
+    QueuePosition out{view.info, 0};
+    if (view.info.status == TokenStatus::kWaiting) {
+        out.estimated_wait_seconds =
+            EstimateWaitSeconds(view.info.position, view.settings, view.next_tick_at, ctx_.clock.Now());
+    }
+    return out;
+}
+
+Result<JoinResult> QueueService::Join(ConcertId concert, UserId user) {
+    {
+        auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+        if (!uow) return Forward(uow.error());
+        if (auto found = internal::RequireFound((*uow)->FindUser(user), "user " + std::to_string(user.value)); !found) {
+            return Forward(found.error());
+        }
+        auto found = internal::RequireFound((*uow)->FindConcert(concert), "concert " + std::to_string(concert.value));
+        if (!found) return Forward(found.error());
+    }
+    const auto token = MakeQueueToken(concert, ctx_.random.Token());
+    auto joined = ctx_.queue.Join(concert, user, token, ctx_.clock.Now(), ctx_.settings.queue);
+    if (!joined) return Forward(joined.error());
+    return JoinResult{ToPosition(joined->view), joined->created};
+}
+
+Result<TokenView> QueueService::Lookup(std::string_view token) {
+    if (!QueueTokenConcert(token)) return MakeError(Errc::kUnauthenticated, "malformed queue token");
+    auto view = ctx_.queue.Lookup(token, ctx_.clock.Now(), ctx_.settings.queue);
+    if (!view) return Forward(view.error());
+    if (!*view) return MakeError(Errc::kUnauthenticated, "unknown or expired queue token");
+    return std::move(**view);
+}
+
+Result<QueuePosition> QueueService::Status(std::string_view token) {
+    auto view = Lookup(token);
+    if (!view) return Forward(view.error());
+    if (view->info.status == TokenStatus::kRevoked) {
+        return MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
+    }
+    return ToPosition(*view);
+}
+
+Result<void> QueueService::Leave(std::string_view token) {
+    if (auto status = Status(token); !status) return Forward(status.error());
+    return ctx_.queue.Leave(token);
+}
+
+Result<Grant> QueueService::Authorize(std::string_view token) {
+    auto status = Status(token);
+    if (!status) return Forward(status.error());
+    const auto& info = status->info;
+    if (info.status != TokenStatus::kActive) {
+        return MakeError(
+            Errc::kNotAdmitted,
+            "still waiting at position " + std::to_string(info.position) + ", about " +
+                std::to_string(status->estimated_wait_seconds) + " s to go"
+        );
+    }
+    return Grant{info.token, info.user_id, info.concert_id, info.active_until};
+}
+
+Result<void> QueueService::Revoke(std::string_view token) {
+    return ctx_.queue.Revoke(token, ctx_.clock.Now() + ctx_.settings.queue_timeouts.revoked_retention);
+}
+
+Result<TickOutcome> QueueService::Tick(ConcertId concert) {
+    const auto now = ctx_.clock.Now();
+    auto ticked = ctx_.queue.Tick(concert, now, ctx_.settings.queue_timeouts.active_ttl, ctx_.settings.queue);
+    if (!ticked) return ticked;
+    if (auto dropped = ctx_.queue.DropIdle(concert, now - ctx_.settings.queue_timeouts.waiting_idle_timeout);
+        !dropped) {
+        return Forward(dropped.error());
+    }
+    return ticked;
+}
+
+Result<std::int64_t> QueueService::TickAll() {
+    auto concerts = ctx_.queue.Concerts();
+    if (!concerts) return Forward(concerts.error());
+    std::int64_t admitted = 0;
+    for (auto concert : *concerts) {
+        auto ticked = Tick(concert);
+        if (!ticked) return Forward(ticked.error());
+        admitted += ticked->admitted;
+    }
+    return admitted;
+}
+
+Result<QueueStats> QueueService::Stats(ConcertId concert) {
+    return ctx_.queue.Stats(concert, ctx_.clock.Now(), ctx_.settings.queue);
+}
+
+Result<QueueSettings> QueueService::UpdateSettings(ConcertId concert, const QueueSettingsPatch& patch) {
+    if (patch.max_active && *patch.max_active < 0) return MakeError(Errc::kInvalidArgument, "maxActive must be >= 0");
+    if (patch.admit_per_tick && *patch.admit_per_tick < 0) {
+        return MakeError(Errc::kInvalidArgument, "admitPerTick must be >= 0");
+    }
+    if (patch.tick_interval && (*patch.tick_interval < Seconds{1} || *patch.tick_interval > Seconds{86400})) {
+        return MakeError(Errc::kInvalidArgument, "tickIntervalSeconds must be within 1..86400");
+    }
+    return ctx_.queue.UpdateSettings(concert, patch, ctx_.clock.Now(), ctx_.settings.queue);
+}
+
+}  // namespace ticketing

@@ -1,0 +1,217 @@
+#include <ticketing/app/reservation_service.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "internal.hpp"
+
+namespace ticketing {
+namespace {
+
+std::string Key(std::string_view kind, std::int64_t id) { return std::string(kind) + ":" + std::to_string(id); }
+
+// Ends a HELD reservation with `status` and frees the seats it still holds.
+Result<void> ReleaseHold(ports::UnitOfWork& uow, Reservation& hold, ReservationStatus status) {
+    hold.status = status;
+    hold.live_token.clear();
+    if (auto updated = uow.UpdateReservation(hold); !updated) return updated;
+    ++hold.version;
+    std::vector<SeatId> ids;
+    for (const auto& s : hold.seats) ids.push_back(s.seat_id);
+    std::sort(ids.begin(), ids.end());
+    auto seats = uow.FindSeatsForUpdate(ids);
+    if (!seats) return Forward(seats.error());
+    for (auto& seat : *seats) {
+        if (seat.status != SeatStatus::kHeld || seat.held_by != hold.id) continue;
+        seat.status = SeatStatus::kAvailable;
+        seat.held_by = {};
+        seat.held_until = {};
+        if (auto updated = uow.UpdateSeat(seat); !updated) return updated;
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> ExpireHold(ports::UnitOfWork& uow, Reservation& hold) {
+    return ReleaseHold(uow, hold, ReservationStatus::kExpired);
+}
+
+Result<Reservation> ReservationService::Hold(
+    std::string_view token,
+    ScheduleId schedule_id,
+    std::span<const SeatId> requested
+) {
+    auto grant = queue_.Authorize(token);
+    if (!grant) return Forward(grant.error());
+
+    if (requested.empty()) return MakeError(Errc::kInvalidArgument, "seatIds must not be empty");
+    std::vector<SeatId> ids(requested.begin(), requested.end());
+    std::sort(ids.begin(), ids.end());
+    if (auto dup = std::adjacent_find(ids.begin(), ids.end()); dup != ids.end()) {
+        return MakeError(Errc::kInvalidArgument, "seat " + std::to_string(dup->value) + " is listed twice");
+    }
+    const auto limit = ctx_.settings.reservation.max_seats_per_reservation;
+    if (static_cast<std::int64_t>(ids.size()) > limit) {
+        return MakeError(Errc::kSeatLimitExceeded, "at most " + std::to_string(limit) + " seats per reservation");
+    }
+
+    Schedule schedule;
+    Concert concert;
+    {
+        auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+        if (!uow) return Forward(uow.error());
+        auto found =
+            internal::RequireFound((*uow)->FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value));
+        if (!found) return Forward(found.error());
+        schedule = *found;
+        auto found_concert = internal::RequireFound(
+            (*uow)->FindConcert(schedule.concert_id),
+            "concert " + std::to_string(schedule.concert_id.value)
+        );
+        if (!found_concert) return Forward(found_concert.error());
+        concert = *found_concert;
+    }
+    if (schedule.concert_id != grant->concert_id) {
+        return MakeError(Errc::kForbidden, "the queue token is for another concert");
+    }
+    if (!concert.IsOpenAt(ctx_.clock.Now())) {
+        return MakeError(
+            Errc::kReservationClosed,
+            "reservations are open from " + FormatRfc3339(concert.reservation_opens_at) + " to " +
+                FormatRfc3339(concert.reservation_closes_at)
+        );
+    }
+
+    std::vector<std::string> keys{"hold-token:" + grant->token};
+    for (auto id : ids) keys.push_back(Key("seat", id.value));
+
+    return RunLocked<Reservation>(ctx_.locks, std::move(keys), [&](ports::UnitOfWork& uow) -> Result<Reservation> {
+        const auto now = ctx_.clock.Now();
+        auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
+        if (!existing) return Forward(existing.error());
+        if (*existing) {
+            if ((*existing)->StatusAt(now) == ReservationStatus::kHeld) {
+                return MakeError(
+                    Errc::kHoldExists,
+                    "reservation " + std::to_string((*existing)->id.value) + " already holds seats for this token"
+                );
+            }
+            if (auto expired = ExpireHold(uow, **existing); !expired) return Forward(expired.error());
+        }
+
+        auto seats = uow.FindSeatsForUpdate(ids);
+        if (!seats) return Forward(seats.error());
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            if (i >= seats->size() || (*seats)[i].id != ids[i] || (*seats)[i].schedule_id != schedule_id) {
+                return MakeError(
+                    Errc::kNotFound,
+                    "seat " + std::to_string(ids[i].value) + " not found in schedule " +
+                        std::to_string(schedule_id.value)
+                );
+            }
+        }
+        for (const auto& seat : *seats) {
+            if (auto status = seat.StatusAt(now); status != SeatStatus::kAvailable) {
+                return MakeError(
+                    Errc::kSeatUnavailable,
+                    "seat " + std::to_string(seat.number) + " is " + (status == SeatStatus::kSold ? "sold" : "held")
+                );
+            }
+        }
+
+        Reservation hold;
+        hold.user_id = grant->user_id;
+        hold.concert_id = schedule.concert_id;
+        hold.schedule_id = schedule_id;
+        hold.status = ReservationStatus::kHeld;
+        hold.live_token = grant->token;
+        hold.created_at = now;
+        // A hold never outlives the admission that made it: payment needs the token.
+        hold.expires_at = std::min(now + ctx_.settings.reservation.hold_ttl, grant->active_until);
+        for (const auto& seat : *seats) {
+            hold.seats.push_back({seat.id, seat.number, seat.price});
+            hold.amount += seat.price;
+        }
+        std::sort(hold.seats.begin(), hold.seats.end(), [](const auto& a, const auto& b) {
+            return a.number < b.number;
+        });
+        auto id = uow.InsertReservation(hold);
+        if (!id) return Forward(id.error());
+        hold.id = *id;
+        for (auto& seat : *seats) {
+            seat.status = SeatStatus::kHeld;
+            seat.held_by = hold.id;
+            seat.held_until = hold.expires_at;
+            if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
+        }
+        return hold;
+    });
+}
+
+Result<Reservation> ReservationService::Get(std::string_view token, ReservationId id) {
+    auto grant = queue_.Authorize(token);
+    if (!grant) return Forward(grant.error());
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    auto found = internal::RequireFound((*uow)->FindReservation(id), "reservation " + std::to_string(id.value));
+    if (!found) return Forward(found.error());
+    if (found->user_id != grant->user_id) return MakeError(Errc::kForbidden, "not your reservation");
+    found->status = found->StatusAt(ctx_.clock.Now());
+    return found;
+}
+
+Result<void> ReservationService::Cancel(std::string_view token, ReservationId id) {
+    auto grant = queue_.Authorize(token);
+    if (!grant) return Forward(grant.error());
+    return ctx_.locks.Run({Key("reservation", id.value)}, [&](ports::UnitOfWork& uow) -> Result<void> {
+        auto hold =
+            internal::RequireFound(uow.FindReservationForUpdate(id), "reservation " + std::to_string(id.value));
+        if (!hold) return Forward(hold.error());
+        if (hold->user_id != grant->user_id) return MakeError(Errc::kForbidden, "not your reservation");
+        switch (hold->StatusAt(ctx_.clock.Now())) {
+            case ReservationStatus::kHeld:
+                return ReleaseHold(uow, *hold, ReservationStatus::kCancelled);
+            case ReservationStatus::kExpired:
+                return MakeError(Errc::kHoldExpired, "the hold has expired");
+            case ReservationStatus::kPaid:
+                return MakeError(Errc::kConflict, "the reservation is paid: ask for a refund");
+            case ReservationStatus::kCancelled:
+                break;
+        }
+        return MakeError(Errc::kConflict, "the reservation is already cancelled");
+    });
+}
+
+Result<std::int64_t> ReservationService::ExpireHolds(std::int64_t limit) {
+    std::vector<ReservationId> due;
+    {
+        auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+        if (!uow) return Forward(uow.error());
+        auto listed = (*uow)->ListExpiredHolds(ctx_.clock.Now(), limit);
+        if (!listed) return Forward(listed.error());
+        due = std::move(*listed);
+    }
+    std::int64_t expired = 0;
+    for (auto id : due) {
+        bool released = false;
+        auto done = ctx_.locks.Run({Key("reservation", id.value)}, [&](ports::UnitOfWork& uow) -> Result<void> {
+            released = false;
+            auto hold = uow.FindReservationForUpdate(id);
+            if (!hold) return Forward(hold.error());
+            // Paid, cancelled or already tidied meanwhile: nothing to do.
+            if (!*hold || (*hold)->status != ReservationStatus::kHeld ||
+                (*hold)->StatusAt(ctx_.clock.Now()) != ReservationStatus::kExpired) {
+                return {};
+            }
+            released = true;
+            return ExpireHold(uow, **hold);
+        });
+        if (!done) return Forward(done.error());
+        if (released) ++expired;
+    }
+    return expired;
+}
+
+}  // namespace ticketing
