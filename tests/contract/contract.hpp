@@ -1,0 +1,52 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include <ticketing/app/system.hpp>
+#include <ticketing/memory/manual_clock.hpp>
+
+#include "backend.hpp"
+#include "world.hpp"
+
+namespace ticketing::testing {
+
+/// Base of the port contract suites: a fresh backend per test with a manual clock.
+class PortContract : public ::testing::TestWithParam<BackendParam> {
+protected:
+    void SetUp() override { backend_ = GetParam().make(clock_, random_); }
+
+    std::unique_ptr<ports::UnitOfWork> Begin(ports::TxMode mode = ports::TxMode::kOptimistic) {
+        auto uow = backend_->Db().Begin(mode);
+        EXPECT_TRUE(uow.has_value()) << uow.error().message;
+        return std::move(*uow);
+    }
+
+    memory::ManualClock clock_{kStart};
+    SystemRandom random_;
+    std::unique_ptr<Backend> backend_;
+};
+
+// Unwraps a Result in a test, failing loudly with its message.
+#define TK_OK(expr)                                                                    \
+    ([&]() {                                                                           \
+        auto tk_result_ = (expr);                                                      \
+        EXPECT_TRUE(tk_result_.has_value()) << #expr << ": " << tk_result_.error().message; \
+        return std::move(tk_result_).value();                                          \
+    }())
+
+#define TK_EXPECT_ERROR(expr, errc)                                                         \
+    do {                                                                                    \
+        auto tk_result_ = (expr);                                                           \
+        ASSERT_FALSE(tk_result_.has_value()) << #expr << " succeeded, expected " #errc;    \
+        EXPECT_EQ(tk_result_.error().code, errc) << tk_result_.error().message;             \
+    } while (false)
+
+class UnitOfWorkContract : public PortContract {};
+class QueueStoreContract : public PortContract {};
+class DistributedLockContract : public PortContract {};
+/// Whole use cases raced against one backend under one lock strategy.
+class ConcurrencyScenarios : public PortContract {};
+
+}  // namespace ticketing::testing

@@ -1,0 +1,441 @@
+// The UnitOfWork contract: every database adapter passes these unchanged.
+#include <thread>
+
+#include "contract.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+ScheduleId SeedSchedule(ports::UnitOfWork& uow, Timestamp now, std::int32_t seats = 5, ConcertId* concert_out = nullptr) {
+    auto concert = TK_OK(uow.InsertConcert({{}, "Title", now - 1h, now + 1h}));
+    if (concert_out) *concert_out = concert;
+    auto schedule = TK_OK(uow.InsertSchedule({{}, concert, now + 48h, 1000, seats}));
+    EXPECT_TRUE(uow.InsertSeats(schedule, seats, 1000).has_value());
+    return schedule;
+}
+
+TEST_P(UnitOfWorkContract, InsertedUserIsFoundAfterCommit) {
+    UserId id;
+    {
+        auto uow = Begin();
+        id = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+        EXPECT_GT(id.value, 0);
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    auto user = TK_OK(uow->FindUser(id));
+    ASSERT_TRUE(user.has_value());
+    EXPECT_EQ(user->name, "kim");
+    EXPECT_EQ(user->balance, 0);
+    EXPECT_FALSE(TK_OK(uow->FindUser(UserId{id.value + 1000})).has_value());
+}
+
+TEST_P(UnitOfWorkContract, DroppedUnitOfWorkRollsBack) {
+    UserId id;
+    {
+        auto uow = Begin();
+        id = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    EXPECT_FALSE(TK_OK(uow->FindUser(id)).has_value());
+}
+
+TEST_P(UnitOfWorkContract, VersionedUpdateBumpsVersionAndRefusesStaleWrites) {
+    UserId id;
+    {
+        auto uow = Begin();
+        id = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        auto user = TK_OK(uow->FindUserForUpdate(id)).value();
+        user.balance = 500;
+        ASSERT_TRUE(uow->UpdateUser(user).has_value());
+        auto again = TK_OK(uow->FindUser(id)).value();  // reads its own write
+        EXPECT_EQ(again.balance, 500);
+        EXPECT_EQ(again.version, user.version + 1);
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin();
+    auto stale = User{id, "kim", 900, 0};
+    TK_EXPECT_ERROR(uow->UpdateUser(stale), Errc::kAborted);
+}
+
+TEST_P(UnitOfWorkContract, ConcurrentOptimisticWritersOneWins) {
+    UserId id;
+    {
+        auto uow = Begin();
+        id = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto a = Begin();
+    auto b = Begin();
+    auto ua = TK_OK(a->FindUserForUpdate(id)).value();
+    auto ub = TK_OK(b->FindUserForUpdate(id)).value();
+    ua.balance = 1;
+    ub.balance = 2;
+    ASSERT_TRUE(a->UpdateUser(ua).has_value());
+    ASSERT_TRUE(a->Commit().has_value());
+    auto b_result = b->UpdateUser(ub);
+    if (b_result) b_result = b->Commit();
+    ASSERT_FALSE(b_result.has_value());
+    EXPECT_EQ(b_result.error().code, Errc::kAborted);
+    auto check = Begin(ports::TxMode::kRead);
+    EXPECT_EQ(TK_OK(check->FindUser(id))->balance, 1);
+}
+
+TEST_P(UnitOfWorkContract, PessimisticReaderWaitsForTheLockHolder) {
+    UserId id;
+    {
+        auto uow = Begin();
+        id = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto holder = Begin(ports::TxMode::kPessimistic);
+    auto user = TK_OK(holder->FindUserForUpdate(id)).value();
+    Money seen = -1;
+    std::thread other([&] {
+        auto uow = backend_->Db().Begin(ports::TxMode::kPessimistic);
+        ASSERT_TRUE(uow.has_value()) << uow.error().message;
+        auto found = (*uow)->FindUserForUpdate(id);
+        ASSERT_TRUE(found.has_value()) << found.error().message;
+        seen = (*found)->balance;
+    });
+    std::this_thread::sleep_for(100ms);
+    user.balance = 700;
+    ASSERT_TRUE(holder->UpdateUser(user).has_value());
+    ASSERT_TRUE(holder->Commit().has_value());
+    other.join();
+    EXPECT_EQ(seen, 700);
+}
+
+TEST_P(UnitOfWorkContract, LedgerListsNewestFirstWithCursor) {
+    auto uow = Begin();
+    auto user = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+    std::vector<LedgerEntryId> ids;
+    for (int i = 1; i <= 5; ++i) {
+        ids.push_back(TK_OK(uow->InsertLedgerEntry({{}, user, LedgerType::kCharge, i * 100, i * 100, clock_.Now()})));
+    }
+    ASSERT_TRUE(uow->Commit().has_value());
+    auto read = Begin(ports::TxMode::kRead);
+    auto first = TK_OK(read->ListLedger(user, {0, 2}));
+    ASSERT_EQ(first.size(), 2U);
+    EXPECT_EQ(first[0].id, ids[4]);
+    EXPECT_EQ(first[0].amount, 500);
+    EXPECT_EQ(first[0].type, LedgerType::kCharge);
+    EXPECT_EQ(first[0].created_at, clock_.Now());
+    EXPECT_EQ(first[1].id, ids[3]);
+    auto rest = TK_OK(read->ListLedger(user, {first[1].id.value, 10}));
+    ASSERT_EQ(rest.size(), 3U);
+    EXPECT_EQ(rest[0].id, ids[2]);
+    EXPECT_EQ(rest[2].id, ids[0]);
+}
+
+TEST_P(UnitOfWorkContract, CatalogQueries) {
+    const auto now = clock_.Now();
+    ConcertId open_a, open_b, closed;
+    {
+        auto uow = Begin();
+        open_a = TK_OK(uow->InsertConcert({{}, "A", now - 1h, now + 1h}));
+        closed = TK_OK(uow->InsertConcert({{}, "Later", now + 1h, now + 2h}));
+        open_b = TK_OK(uow->InsertConcert({{}, "B", now - 2h, now + 1min}));
+        TK_OK(uow->InsertSchedule({{}, open_a, now + 72h, 2000, 3}));
+        TK_OK(uow->InsertSchedule({{}, open_a, now + 48h, 1000, 2}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    auto listed = TK_OK(uow->ListConcertsOpenAt(now, {0, 10}));
+    ASSERT_EQ(listed.size(), 2U);
+    EXPECT_EQ(listed[0].id, open_a);
+    EXPECT_EQ(listed[0].title, "A");
+    EXPECT_EQ(listed[0].reservation_opens_at, now - 1h);
+    EXPECT_EQ(listed[1].id, open_b);
+    auto page2 = TK_OK(uow->ListConcertsOpenAt(now, {open_a.value, 10}));
+    ASSERT_EQ(page2.size(), 1U);
+    EXPECT_EQ(page2[0].id, open_b);
+    EXPECT_TRUE(TK_OK(uow->ListConcertsOpenAt(now + 1h, {0, 10})).size() == 1U);  // window is [opens, closes)
+    EXPECT_EQ(TK_OK(uow->ListConcertsOpenAt(now + 1h, {0, 10}))[0].id, closed);
+    auto schedules = TK_OK(uow->ListSchedules(open_a));
+    ASSERT_EQ(schedules.size(), 2U);
+    EXPECT_EQ(schedules[0].starts_at, now + 48h);
+    EXPECT_EQ(schedules[0].price, 1000);
+    EXPECT_EQ(schedules[0].total_seats, 2);
+    EXPECT_EQ(TK_OK(uow->FindSchedule(schedules[1].id))->concert_id, open_a);
+    EXPECT_FALSE(TK_OK(uow->FindConcert(ConcertId{closed.value + 100})).has_value());
+}
+
+TEST_P(UnitOfWorkContract, SeatsAreNumberedAndLockedByIdWithExpiredHoldsFree) {
+    const auto now = clock_.Now();
+    ScheduleId schedule;
+    {
+        auto uow = Begin();
+        schedule = SeedSchedule(*uow, now, 5);
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    std::vector<Seat> seats;
+    {
+        auto uow = Begin(ports::TxMode::kRead);
+        seats = TK_OK(uow->ListSeats(schedule));
+        ASSERT_EQ(seats.size(), 5U);
+        for (int i = 0; i < 5; ++i) {
+            EXPECT_EQ(seats[static_cast<std::size_t>(i)].number, i + 1);
+            EXPECT_EQ(seats[static_cast<std::size_t>(i)].status, SeatStatus::kAvailable);
+            EXPECT_EQ(seats[static_cast<std::size_t>(i)].price, 1000);
+        }
+    }
+    {
+        auto uow = Begin();
+        std::vector<SeatId> ids{seats[3].id, SeatId{999999}, seats[0].id};
+        auto found = TK_OK(uow->FindSeatsForUpdate(ids));
+        ASSERT_EQ(found.size(), 2U);
+        EXPECT_EQ(found[0].id, seats[0].id);
+        EXPECT_EQ(found[1].id, seats[3].id);
+        found[0].status = SeatStatus::kHeld;  // expires in a minute
+        found[0].held_by = ReservationId{1};
+        found[0].held_until = now + 1min;
+        found[1].status = SeatStatus::kHeld;  // already lapsed
+        found[1].held_by = ReservationId{2};
+        found[1].held_until = now - 1s;
+        ASSERT_TRUE(uow->UpdateSeat(found[0]).has_value());
+        ASSERT_TRUE(uow->UpdateSeat(found[1]).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    EXPECT_EQ(TK_OK(uow->CountAvailableSeats(schedule, now)), 4);
+    EXPECT_EQ(TK_OK(uow->CountAvailableSeats(schedule, now + 2min)), 5);
+    auto after = TK_OK(uow->ListSeats(schedule));
+    EXPECT_EQ(after[0].status, SeatStatus::kHeld);
+    EXPECT_EQ(after[0].held_by, ReservationId{1});
+    EXPECT_EQ(after[0].held_until, now + 1min);
+}
+
+Reservation MakeHold(UserId user, ConcertId concert, ScheduleId schedule, const Seat& seat, std::string token, Timestamp now) {
+    Reservation r;
+    r.user_id = user;
+    r.concert_id = concert;
+    r.schedule_id = schedule;
+    r.seats = {{seat.id, seat.number, seat.price}};
+    r.amount = seat.price;
+    r.live_token = std::move(token);
+    r.created_at = now;
+    r.expires_at = now + 5min;
+    return r;
+}
+
+TEST_P(UnitOfWorkContract, ReservationsRoundTripAndOneLiveHoldPerToken) {
+    const auto now = clock_.Now();
+    ConcertId concert;
+    ScheduleId schedule;
+    UserId user;
+    std::vector<Seat> seats;
+    {
+        auto uow = Begin();
+        schedule = SeedSchedule(*uow, now, 3, &concert);
+        user = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+        seats = TK_OK(Begin(ports::TxMode::kRead)->ListSeats(schedule));
+    }
+    ReservationId id;
+    {
+        auto uow = Begin();
+        auto hold = MakeHold(user, concert, schedule, seats[0], "1.aaaa", now);
+        hold.seats.push_back({seats[1].id, seats[1].number, seats[1].price});
+        hold.amount = 2000;
+        id = TK_OK(uow->InsertReservation(hold));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        auto found = TK_OK(uow->FindReservationByLiveTokenForUpdate("1.aaaa"));
+        ASSERT_TRUE(found.has_value());
+        EXPECT_EQ(found->id, id);
+        EXPECT_EQ(found->seats.size(), 2U);
+        EXPECT_EQ(found->seats[1].number, seats[1].number);
+        EXPECT_EQ(found->amount, 2000);
+        EXPECT_EQ(found->expires_at, now + 5min);
+        EXPECT_EQ(found->status, ReservationStatus::kHeld);
+        EXPECT_FALSE(TK_OK(uow->FindReservationByLiveTokenForUpdate("1.bbbb")).has_value());
+        // A second live hold for the same token breaks the constraint.
+        auto second = uow->InsertReservation(MakeHold(user, concert, schedule, seats[2], "1.aaaa", now));
+        if (second) {
+            auto committed = uow->Commit();
+            ASSERT_FALSE(committed.has_value());
+            EXPECT_EQ(committed.error().code, Errc::kAborted);
+        } else {
+            EXPECT_EQ(second.error().code, Errc::kAborted);
+        }
+    }
+    {
+        auto uow = Begin();
+        auto hold = TK_OK(uow->FindReservationForUpdate(id)).value();
+        hold.status = ReservationStatus::kExpired;
+        hold.live_token.clear();
+        ASSERT_TRUE(uow->UpdateReservation(hold).has_value());
+        TK_OK(uow->InsertReservation(MakeHold(user, concert, schedule, seats[2], "1.aaaa", now)));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    EXPECT_EQ(TK_OK(uow->FindReservation(id))->status, ReservationStatus::kExpired);
+    EXPECT_TRUE(TK_OK(uow->ListExpiredHolds(now, 10)).empty());
+    auto due = TK_OK(uow->ListExpiredHolds(now + 5min, 10));
+    ASSERT_EQ(due.size(), 1U);
+    EXPECT_NE(due[0], id);
+}
+
+TEST_P(UnitOfWorkContract, ASeatHasOneIssuedTicketAtMost) {
+    const auto now = clock_.Now();
+    ConcertId concert;
+    ScheduleId schedule;
+    UserId user;
+    PaymentId payment;
+    Seat seat;
+    {
+        auto uow = Begin();
+        schedule = SeedSchedule(*uow, now, 1, &concert);
+        user = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+        seat = TK_OK(Begin(ports::TxMode::kRead)->ListSeats(schedule))[0];
+    }
+    TicketId first;
+    {
+        auto uow = Begin();
+        payment = TK_OK(uow->InsertPayment({{}, ReservationId{1}, user, 1000, PaymentStatus::kCompleted, now, 0}));
+        first = TK_OK(uow->InsertTicket({{}, payment, user, concert, schedule, seat.id, 1, 1000, TicketStatus::kIssued, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        auto second = uow->InsertTicket({{}, payment, user, concert, schedule, seat.id, 1, 1000, TicketStatus::kIssued, 0});
+        auto done = second ? uow->Commit() : Result<void>(Forward(second.error()));
+        ASSERT_FALSE(done.has_value());
+        EXPECT_EQ(done.error().code, Errc::kAborted);
+    }
+    {
+        auto uow = Begin();
+        auto tickets = TK_OK(uow->ListTicketsByPayment(payment));
+        ASSERT_EQ(tickets.size(), 1U);
+        tickets[0].status = TicketStatus::kRefunded;
+        ASSERT_TRUE(uow->UpdateTicket(tickets[0]).has_value());
+        auto p = TK_OK(uow->FindPaymentForUpdate(payment)).value();
+        p.status = PaymentStatus::kRefunded;
+        ASSERT_TRUE(uow->UpdatePayment(p).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        TK_OK(uow->InsertTicket({{}, payment, user, concert, schedule, seat.id, 1, 1000, TicketStatus::kIssued, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    auto mine = TK_OK(uow->ListTicketsByUser(user, {0, 10}));
+    ASSERT_EQ(mine.size(), 2U);
+    EXPECT_EQ(mine[0].id, first);
+    EXPECT_EQ(mine[0].status, TicketStatus::kRefunded);
+    EXPECT_EQ(mine[1].status, TicketStatus::kIssued);
+    EXPECT_EQ(TK_OK(uow->ListTicketsByUser(user, {first.value, 10})).size(), 1U);
+    EXPECT_EQ(TK_OK(uow->FindPayment(payment))->status, PaymentStatus::kRefunded);
+}
+
+TEST_P(UnitOfWorkContract, OutboxAndInbox) {
+    const auto now = clock_.Now();
+    {
+        auto uow = Begin();
+        for (int i = 0; i < 3; ++i) {
+            OutboxEvent e;
+            e.event_id = "evt-" + std::to_string(i);
+            e.aggregate = "payment:" + std::to_string(i % 2);
+            e.type = "payment.completed";
+            e.payload = std::string(5000, 'x');  // larger than any VARCHAR(255)
+            e.created_at = now + std::chrono::seconds(i);
+            e.next_attempt_at = now;
+            TK_OK(uow->InsertOutboxEvent(e));
+        }
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        auto pending = TK_OK(uow->ListPendingOutboxEvents(10));
+        ASSERT_EQ(pending.size(), 3U);
+        EXPECT_EQ(pending[0].event_id, "evt-0");
+        EXPECT_EQ(pending[2].event_id, "evt-2");
+        EXPECT_EQ(pending[0].payload.size(), 5000U);
+        EXPECT_EQ(TK_OK(uow->CountOutbox()).oldest_pending_at, now);
+        pending[0].status = OutboxStatus::kPublished;
+        pending[1].status = OutboxStatus::kDead;
+        pending[1].attempts = 10;
+        pending[1].last_error = "broker down";
+        ASSERT_TRUE(uow->UpdateOutboxEvent(pending[0]).has_value());
+        ASSERT_TRUE(uow->UpdateOutboxEvent(pending[1]).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        auto counts = TK_OK(uow->CountOutbox());
+        EXPECT_EQ(counts.pending, 1);
+        EXPECT_EQ(counts.dead, 1);
+        EXPECT_EQ(counts.oldest_pending_at, now + std::chrono::seconds(2));
+        auto dead = TK_OK(uow->FindOutboxEvent("evt-1")).value();
+        EXPECT_EQ(dead.status, OutboxStatus::kDead);
+        EXPECT_EQ(dead.last_error, "broker down");
+        EXPECT_FALSE(TK_OK(uow->FindOutboxEvent("nope")).has_value());
+        EXPECT_TRUE(TK_OK(uow->RecordInbox("history", "evt-0", now)));
+        EXPECT_FALSE(TK_OK(uow->RecordInbox("history", "evt-0", now)));
+        EXPECT_TRUE(TK_OK(uow->RecordInbox("mailer", "evt-0", now)));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin();
+    EXPECT_FALSE(TK_OK(uow->RecordInbox("history", "evt-0", now)));
+}
+
+TEST_P(UnitOfWorkContract, IdempotencyKeysAreUniquePerUser) {
+    const auto now = clock_.Now();
+    {
+        auto uow = Begin();
+        ASSERT_TRUE(uow->InsertIdempotency({UserId{1}, "k1", "charge|amount=5", "balance=5", now}).has_value());
+        ASSERT_TRUE(uow->InsertIdempotency({UserId{2}, "k1", "charge|amount=6", "balance=6", now}).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        auto found = TK_OK(uow->FindIdempotency(UserId{1}, "k1")).value();
+        EXPECT_EQ(found.request_hash, "charge|amount=5");
+        EXPECT_EQ(found.response, "balance=5");
+        EXPECT_EQ(found.created_at, now);
+        auto dup = uow->InsertIdempotency({UserId{1}, "k1", "x", "y", now});
+        auto done = dup ? uow->Commit() : dup;
+        ASSERT_FALSE(done.has_value());
+        EXPECT_EQ(done.error().code, Errc::kAborted);
+    }
+    {
+        auto uow = Begin();
+        ASSERT_TRUE(uow->DeleteIdempotency(UserId{1}, "k1").has_value());
+        ASSERT_TRUE(uow->InsertIdempotency({UserId{1}, "k1", "new", "balance=9", now}).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    EXPECT_EQ(TK_OK(uow->FindIdempotency(UserId{1}, "k1"))->request_hash, "new");
+}
+
+TEST_P(UnitOfWorkContract, StaleFencingTokenIsRefused) {
+    {
+        auto uow = Begin();
+        ASSERT_TRUE(uow->AdvanceFence("lock:seat:1", 5).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        ASSERT_TRUE(uow->AdvanceFence("lock:seat:1", 6).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin();
+    auto stale = uow->AdvanceFence("lock:seat:1", 5);
+    auto done = stale ? uow->Commit() : stale;
+    ASSERT_FALSE(done.has_value());
+    EXPECT_EQ(done.error().code, Errc::kAborted);
+}
+
+}  // namespace
+}  // namespace ticketing::testing
