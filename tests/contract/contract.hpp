@@ -46,7 +46,14 @@ protected:
 class UnitOfWorkContract : public PortContract {};
 class QueueStoreContract : public PortContract {};
 class DistributedLockContract : public PortContract {};
-/// Whole use cases raced against one backend under one lock strategy.
-class ConcurrencyScenarios : public PortContract {};
+/// Whole use cases raced against one backend under the parameter's lock strategy.
+class ConcurrencyScenarios : public ::testing::TestWithParam<BackendParam> {
+protected:
+    void SetUp() override;
+    World& W() { return *world_; }
+
+    std::unique_ptr<World> world_;
+};
+
 
 }  // namespace ticketing::testing

@@ -275,7 +275,8 @@ TEST_P(UnitOfWorkContract, ReservationsRoundTripAndOneLiveHoldPerToken) {
         hold.live_token.clear();
         ASSERT_TRUE(uow->UpdateReservation(hold).has_value());
         TK_OK(uow->InsertReservation(MakeHold(user, concert, schedule, seats[2], "1.aaaa", now)));
-        ASSERT_TRUE(uow->Commit().has_value());
+        auto committed = uow->Commit();
+        ASSERT_TRUE(committed.has_value()) << committed.error().message;
     }
     auto uow = Begin(ports::TxMode::kRead);
     EXPECT_EQ(TK_OK(uow->FindReservation(id))->status, ReservationStatus::kExpired);

@@ -35,7 +35,7 @@ UserId World::NewUser(Money balance, const std::string& name) {
 }
 
 CreatedConcert World::NewConcert(std::int32_t seats, Money price, int schedules) {
-    NewConcert request;
+    ticketing::NewConcert request;
     request.title = "Concert";
     request.reservation_opens_at = clock_.Now() - std::chrono::hours(1);
     request.reservation_closes_at = clock_.Now() + std::chrono::hours(24);

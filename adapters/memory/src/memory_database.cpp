@@ -536,7 +536,7 @@ private:
             if (reservations_.base.at(id) != kNewRow || row.live_token.empty()) continue;
             if (auto it = s.live_tokens.find(row.live_token); it != s.live_tokens.end()) {
                 auto staged = reservations_.rows.find(it->second);
-                if (staged == reservations_.rows.end() || staged->second.live_token != row.live_token) {
+                if (staged == reservations_.rows.end() || staged->second.live_token == row.live_token) {
                     return Aborted("the token already has a live hold");
                 }
             }

@@ -1,0 +1,225 @@
+// Whole use cases raced on one backend under one lock strategy: the invariants must hold under all.
+#include <atomic>
+#include <barrier>
+#include <set>
+#include <thread>
+
+#include "contract.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Runs `body(i)` on `threads` threads released together.
+template <class F>
+void Race(int threads, F body) {
+    std::barrier start(threads);
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) {
+        pool.emplace_back([&, i] {
+            start.arrive_and_wait();
+            body(i);
+        });
+    }
+    for (auto& t : pool) t.join();
+}
+
+TEST_P(ConcurrencyScenarios, OverlappingMultiSeatHoldsHaveExactlyOneWinner) {
+    auto concert = W().NewConcert(50, 10'000);
+    const auto schedule = concert.schedules[0].id;
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 50; ++i) tokens.push_back(W().Admit(concert.concert.id, W().NewUser()));
+    // The original's seat sets, deliberately out of order to provoke deadlocks.
+    const auto even = W().Seats(schedule, {1, 2, 6, 7, 8, 9});
+    const auto odd = W().Seats(schedule, {2, 1, 3, 4, 5});
+
+    std::atomic<int> won{0}, lost{0};
+    std::vector<Result<Reservation>> results(50, MakeError(Errc::kInternal, "not run"));
+    Race(10, [&](int t) {
+        for (int i = t; i < 50; i += 10) {
+            const auto& seats = i % 2 == 0 ? even : odd;
+            results[static_cast<std::size_t>(i)] = W().App().Reservations().Hold(tokens[static_cast<std::size_t>(i)], schedule, seats);
+        }
+    });
+    std::size_t winner = 0;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (results[i]) {
+            ++won;
+            winner = i;
+        } else {
+            EXPECT_EQ(results[i].error().code, Errc::kSeatUnavailable) << results[i].error().message;
+            ++lost;
+        }
+    }
+    ASSERT_EQ(won.load(), 1);
+    EXPECT_EQ(lost.load(), 49);
+    const auto held_expected = winner % 2 == 0 ? 6 : 5;
+    auto map = TK_OK(W().App().Catalog().GetSeatMap(tokens[winner], schedule));
+    const auto held = std::count_if(map.seats.begin(), map.seats.end(), [&](const Seat& s) {
+        return s.status == SeatStatus::kHeld && s.held_by == results[winner]->id;
+    });
+    EXPECT_EQ(held, held_expected);
+    EXPECT_EQ(std::count_if(map.seats.begin(), map.seats.end(), [](const Seat& s) { return s.status != SeatStatus::kAvailable; }), held_expected);
+}
+
+TEST_P(ConcurrencyScenarios, TenConcurrentPaymentsOfOneHoldChargeOnce) {
+    auto concert = W().NewConcert(50, 10'000);
+    const auto schedule = concert.schedules[0].id;
+    const auto user = W().NewUser(100'000);
+    const auto token = W().Admit(concert.concert.id, user);
+    auto hold = TK_OK(W().App().Reservations().Hold(token, schedule, W().Seats(schedule, {3, 4})));
+
+    std::atomic<int> paid{0};
+    Race(10, [&](int) {
+        auto receipt = W().App().Payments().Pay(token, hold.id, std::nullopt);
+        if (receipt) {
+            ++paid;
+        } else {
+            const auto code = receipt.error().code;
+            EXPECT_TRUE(code == Errc::kConflict || code == Errc::kUnauthenticated) << receipt.error().message;
+        }
+    });
+    EXPECT_EQ(paid.load(), 1);
+    EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(user)).balance, 80'000);
+    auto tickets = TK_OK(W().App().Accounts().Tickets(user, {}));
+    EXPECT_EQ(tickets.items.size(), 2U);
+    auto history = TK_OK(W().App().Accounts().History(user, {}));
+    EXPECT_EQ(std::count_if(history.items.begin(), history.items.end(), [](const LedgerEntry& e) {
+        return e.type == LedgerType::kPayment;
+    }), 1);
+    EXPECT_EQ(TK_OK(W().App().Outbox().Stats()).pending, 1);
+}
+
+TEST_P(ConcurrencyScenarios, TenConcurrentChargesAllApply) {
+    const auto user = W().NewUser();
+    std::atomic<int> ok{0};
+    Race(10, [&](int) {
+        auto charged = W().App().Accounts().Charge(user, 300, std::nullopt);
+        EXPECT_TRUE(charged.has_value()) << charged.error().message;
+        if (charged) ++ok;
+    });
+    EXPECT_EQ(ok.load(), 10);
+    EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(user)).balance, 3000);
+    auto history = TK_OK(W().App().Accounts().History(user, {}));
+    ASSERT_EQ(history.items.size(), 10U);
+    std::set<Money> after;
+    for (const auto& e : history.items) after.insert(e.balance_after);
+    EXPECT_EQ(after.size(), 10U);  // each row saw its own balance
+    EXPECT_EQ(*after.rbegin(), 3000);
+}
+
+TEST_P(ConcurrencyScenarios, ConcurrentPaymentAndChargeBothApplyOnce) {
+    auto concert = W().NewConcert(50, 10'000);
+    const auto schedule = concert.schedules[0].id;
+    const auto user = W().NewUser(50'000);
+    const auto token = W().Admit(concert.concert.id, user);
+    auto hold = TK_OK(W().App().Reservations().Hold(token, schedule, W().Seats(schedule, {1})));
+    Race(2, [&](int i) {
+        if (i == 0) {
+            EXPECT_TRUE(W().App().Payments().Pay(token, hold.id, std::nullopt).has_value());
+        } else {
+            EXPECT_TRUE(W().App().Accounts().Charge(user, 1000, std::nullopt).has_value());
+        }
+    });
+    EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(user)).balance, 50'000 - 10'000 + 1000);
+    EXPECT_EQ(TK_OK(W().App().Accounts().History(user, {})).items.size(), 3U);  // seed charge, payment, charge
+}
+
+TEST_P(ConcurrencyScenarios, ConcurrentChargesWithOneIdempotencyKeyRunOnce) {
+    const auto user = W().NewUser();
+    std::atomic<int> fresh{0}, replayed{0};
+    Race(8, [&](int) {
+        auto charged = W().App().Accounts().Charge(user, 500, "key-1");
+        ASSERT_TRUE(charged.has_value()) << charged.error().message;
+        EXPECT_EQ(charged->balance, 500);
+        (charged->replayed ? replayed : fresh)++;
+    });
+    EXPECT_EQ(fresh.load(), 1);
+    EXPECT_EQ(replayed.load(), 7);
+    EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(user)).balance, 500);
+}
+
+TEST_P(ConcurrencyScenarios, HoldAndPayRaceSellsEverySeatOnceAndConservesMoney) {
+    auto concert = W().NewConcert(20, 1'000);
+    const auto schedule = concert.schedules[0].id;
+    constexpr int kBuyers = 8;
+    std::vector<UserId> users;
+    std::vector<std::string> tokens;
+    for (int i = 0; i < kBuyers; ++i) {
+        users.push_back(W().NewUser(100'000));
+        tokens.push_back(W().Admit(concert.concert.id, users.back()));
+    }
+    std::atomic<int> sold{0};
+    Race(kBuyers, [&](int b) {
+        auto token = tokens[static_cast<std::size_t>(b)];
+        for (int round = 0; round < 12; ++round) {
+            // Each buyer walks the seats from a different start, two at a time.
+            const int first = (b * 3 + round * 2) % 20 + 1;
+            const int second = first % 20 + 1;
+            auto hold = W().App().Reservations().Hold(token, schedule, W().Seats(schedule, {first, second}));
+            if (!hold) {
+                EXPECT_EQ(hold.error().code, Errc::kSeatUnavailable) << hold.error().message;
+                continue;
+            }
+            auto paid = W().App().Payments().Pay(token, hold->id, std::nullopt);
+            ASSERT_TRUE(paid.has_value()) << paid.error().message;
+            sold += 2;
+            // Payment revoked the token: queue again for the next round.
+            auto joined = W().App().Queue().Join(concert.concert.id, users[static_cast<std::size_t>(b)]);
+            ASSERT_TRUE(joined.has_value());
+            token = joined->position.info.token;
+            while (true) {
+                auto status = W().App().Queue().Status(token);
+                ASSERT_TRUE(status.has_value()) << status.error().message;
+                if (status->info.status == TokenStatus::kActive) break;
+                (void)W().App().Queue().Tick(concert.concert.id);
+                std::this_thread::yield();
+                W().Clock().Advance(1s);
+            }
+        }
+    });
+    std::set<std::int64_t> seats_with_tickets;
+    Money spent = 0;
+    std::int64_t tickets = 0;
+    for (auto user : users) {
+        for (const auto& t : TK_OK(W().App().Accounts().Tickets(user, {.limit = 100, .cursor = std::nullopt})).items) {
+            EXPECT_TRUE(seats_with_tickets.insert(t.seat_id.value).second) << "seat sold twice: " << t.seat_id.value;
+            spent += t.price;
+            ++tickets;
+        }
+        const auto balance = TK_OK(W().App().Accounts().GetUser(user)).balance;
+        spent += balance;
+    }
+    EXPECT_EQ(tickets, sold.load());
+    EXPECT_EQ(spent, kBuyers * 100'000);  // balances + ticket prices = all charges
+    auto uow = TK_OK(W().Adapters().Db().Begin(ports::TxMode::kRead));
+    auto seats = TK_OK(uow->ListSeats(schedule));
+    EXPECT_EQ(std::count_if(seats.begin(), seats.end(), [](const Seat& s) { return s.status == SeatStatus::kSold; }), tickets);
+}
+
+TEST_P(ConcurrencyScenarios, ExpirySweeperNeverReleasesAPaidSeat) {
+    auto concert = W().NewConcert(10, 1'000);
+    const auto schedule = concert.schedules[0].id;
+    const auto user = W().NewUser(10'000);
+    const auto token = W().Admit(concert.concert.id, user);
+    auto hold = TK_OK(W().App().Reservations().Hold(token, schedule, W().Seats(schedule, {1})));
+    TK_OK(W().App().Payments().Pay(token, hold.id, std::nullopt));
+    W().Clock().Advance(1h);
+    Race(4, [&](int) { EXPECT_TRUE(W().App().Reservations().ExpireHolds(100).has_value()); });
+    auto uow = TK_OK(W().Adapters().Db().Begin(ports::TxMode::kRead));
+    EXPECT_EQ(TK_OK(uow->ListSeats(schedule))[0].status, SeatStatus::kSold);
+}
+
+}  // namespace
+
+void ConcurrencyScenarios::SetUp() {
+    Settings settings;
+    settings.queue.max_active = 1000;
+    settings.queue.admit_per_tick = 1000;
+    settings.queue.tick_interval = 1s;
+    settings.lock.max_attempts = 64;  // 50 racers: under optimistic the winner keeps changing
+    world_ = std::make_unique<World>(GetParam(), settings);
+}
+
+}  // namespace ticketing::testing
