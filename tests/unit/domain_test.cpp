@@ -1,1 +1,98 @@
-#include <gtest/gtest.h>
+#include <ticketing/domain/entities.hpp>
+#include <ticketing/domain/queue.hpp>
+#include <ticketing/error.hpp>
+
+#include "unit.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+TEST(Errors, EveryCodeHasItsStatusAndName) {
+    EXPECT_EQ(HttpStatus(Errc::kInvalidArgument), 400);
+    EXPECT_EQ(HttpStatus(Errc::kUnauthenticated), 401);
+    EXPECT_EQ(HttpStatus(Errc::kNotAdmitted), 403);
+    EXPECT_EQ(HttpStatus(Errc::kForbidden), 403);
+    EXPECT_EQ(HttpStatus(Errc::kNotFound), 404);
+    EXPECT_EQ(HttpStatus(Errc::kSeatUnavailable), 409);
+    EXPECT_EQ(HttpStatus(Errc::kAborted), 409);
+    EXPECT_EQ(CodeName(Errc::kAborted), "CONFLICT");
+    EXPECT_EQ(HttpStatus(Errc::kHoldExpired), 410);
+    EXPECT_EQ(HttpStatus(Errc::kPayloadTooLarge), 413);
+    EXPECT_EQ(HttpStatus(Errc::kIdempotencyKeyReused), 422);
+    EXPECT_EQ(CodeName(Errc::kIdempotencyKeyReused), "IDEMPOTENCY_KEY_REUSED");
+    EXPECT_EQ(HttpStatus(Errc::kRateLimited), 429);
+    EXPECT_EQ(HttpStatus(Errc::kUnavailable), 503);
+    EXPECT_EQ(HttpStatus(Errc::kInternal), 500);
+    EXPECT_NE(ExitCode(Errc::kNotFound), ExitCode(Errc::kConflict));
+    EXPECT_NE(ExitCode(Errc::kInvalidArgument), 0);
+}
+
+TEST(Time, Rfc3339RoundTripsAndRejectsGarbage) {
+    const auto t = ParseRfc3339("2024-08-23T10:00:00Z").value();
+    EXPECT_EQ(FormatRfc3339(t), "2024-08-23T10:00:00.000Z");
+    EXPECT_EQ(ParseRfc3339("2024-08-23T19:00:00.250+09:00").value(), t + 250ms);
+    EXPECT_EQ(ParseRfc3339("2024-08-23T10:00:00.5Z").value(), t + 500ms);
+    for (const char* bad : {"", "2024-08-23", "2024-08-23T10:00:00", "2024-02-30T10:00:00Z", "2024-08-23T25:00:00Z",
+                            "2024-08-23T10:00:00Zjunk", "2024-08-23 10:00:00Z", "2024-08-23T10:00:00.Z"}) {
+        EXPECT_FALSE(ParseRfc3339(bad).has_value()) << bad;
+    }
+}
+
+TEST(Queue, TokensAreBoundToTheirConcert) {
+    const auto token = MakeQueueToken(ConcertId{42}, "0123456789abcdef0123456789abcdef");
+    EXPECT_EQ(QueueTokenConcert(token), ConcertId{42});
+    EXPECT_FALSE(QueueTokenConcert("42.short"));
+    EXPECT_FALSE(QueueTokenConcert("x.0123456789abcdef0123456789abcdef"));
+    EXPECT_FALSE(QueueTokenConcert("-1.0123456789abcdef0123456789abcdef"));
+    EXPECT_FALSE(QueueTokenConcert("42.0123456789ABCDEF0123456789abcdef"));
+}
+
+TEST(Queue, EtaCountsWholeTicksFromTheNextOne) {
+    QueueSettings s{.max_active = 300, .admit_per_tick = 50, .tick_interval = 60s, .paused = false};
+    const auto now = kStart;
+    EXPECT_EQ(EstimateWaitSeconds(1, s, now + 20s, now), 20);
+    EXPECT_EQ(EstimateWaitSeconds(50, s, now + 20s, now), 20);
+    EXPECT_EQ(EstimateWaitSeconds(51, s, now + 20s, now), 80);
+    EXPECT_EQ(EstimateWaitSeconds(151, s, now - 5s, now), 180);
+    EXPECT_EQ(EstimateWaitSeconds(0, s, now, now), 0);
+}
+
+TEST(Domain, ExpiredHoldsFreeSeatsAtReadTime) {
+    Seat seat;
+    seat.status = SeatStatus::kHeld;
+    seat.held_until = kStart + 1min;
+    EXPECT_EQ(seat.StatusAt(kStart), SeatStatus::kHeld);
+    EXPECT_EQ(seat.StatusAt(kStart + 1min), SeatStatus::kAvailable);
+    seat.status = SeatStatus::kSold;
+    EXPECT_EQ(seat.StatusAt(kStart + 1h), SeatStatus::kSold);
+    Reservation r;
+    r.expires_at = kStart + 5min;
+    EXPECT_EQ(r.StatusAt(kStart), ReservationStatus::kHeld);
+    EXPECT_EQ(r.StatusAt(kStart + 5min), ReservationStatus::kExpired);
+    r.status = ReservationStatus::kPaid;
+    EXPECT_EQ(r.StatusAt(kStart + 1h), ReservationStatus::kPaid);
+}
+
+TEST(Settings, LockStrategyNamesParse) {
+    EXPECT_EQ(ParseLockStrategyKind("optimistic").value(), LockStrategyKind::kOptimistic);
+    EXPECT_EQ(ParseLockStrategyKind("pessimistic").value(), LockStrategyKind::kPessimistic);
+    EXPECT_EQ(ParseLockStrategyKind("redis").value(), LockStrategyKind::kRedis);
+    EXPECT_EQ(ParseLockStrategyKind("mutex").error().code, Errc::kInvalidArgument);
+}
+
+TEST(Random, TokensAreUniqueHexAndUuidsAreVersion4) {
+    SystemRandom random;
+    std::set<std::string> seen;
+    for (int i = 0; i < 1000; ++i) {
+        auto token = random.Token();
+        ASSERT_EQ(token.size(), 32U);
+        EXPECT_TRUE(seen.insert(token).second);
+    }
+    const auto uuid = random.Uuid();
+    ASSERT_EQ(uuid.size(), 36U);
+    EXPECT_EQ(uuid[14], '4');
+    EXPECT_NE(std::string("89ab").find(uuid[19]), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ticketing::testing

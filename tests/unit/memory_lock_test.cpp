@@ -1,1 +1,33 @@
-#include <gtest/gtest.h>
+// What only the in-process lock can show without waiting: a lease lapses on the clock.
+#include <ticketing/memory/memory_database.hpp>
+#include <ticketing/memory/memory_lock.hpp>
+
+#include "unit.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+TEST(MemoryLock, AHolderPausedPastItsTtlHasItsFencedWriteRefused) {
+    memory::ManualClock clock{kStart};
+    SystemRandom random;
+    memory::MemoryLock lock(clock, random);
+    memory::MemoryDatabase db;
+
+    auto paused = lock.Acquire({"lock:seat:1"}, 1s, 10ms).value();
+    clock.Advance(2s);  // the holder stalls past its TTL
+    EXPECT_FALSE(paused->Held());
+    auto next = lock.Acquire({"lock:seat:1"}, 1s, 10ms).value();
+    ASSERT_GT(next->Fences()[0].token, paused->Fences()[0].token);
+    {
+        auto uow = db.Begin(ports::TxMode::kOptimistic).value();
+        ASSERT_TRUE(uow->AdvanceFence("lock:seat:1", next->Fences()[0].token));
+        ASSERT_TRUE(uow->Commit());
+    }
+    auto uow = db.Begin(ports::TxMode::kOptimistic).value();
+    EXPECT_EQ(uow->AdvanceFence("lock:seat:1", paused->Fences()[0].token).error().code, Errc::kAborted);
+    paused.reset();  // its release must not free the new holder's key
+    EXPECT_EQ(lock.Acquire({"lock:seat:1"}, 1s, 5ms).error().code, Errc::kConflict);
+}
+
+}  // namespace
+}  // namespace ticketing::testing

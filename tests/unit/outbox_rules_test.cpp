@@ -1,1 +1,100 @@
-#include <gtest/gtest.h>
+#include <ticketing/ports/event_sink.hpp>
+
+#include "unit.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+class RecordingSink final : public ports::EventSink {
+public:
+    Result<void> Publish(const OutboxEvent& event) override {
+        attempted.push_back(event.event_id);
+        if (failing) return MakeError(Errc::kUnavailable, "broker down");
+        published.push_back(event);
+        return {};
+    }
+    bool failing{false};
+    std::vector<std::string> attempted;
+    std::vector<OutboxEvent> published;
+};
+
+class OutboxRules : public RulesTest {
+protected:
+    OutboxRules() : RulesTest(MakeSettings()) {}
+    static Settings MakeSettings() {
+        Settings s;
+        s.outbox.max_attempts = 3;
+        s.outbox.backoff_base = 1s;
+        return s;
+    }
+    PaymentId Sell(int seat) {
+        const auto user = W().NewUser(100'000);
+        auto token = W().Admit(concert_.concert.id, user);
+        auto hold = App().Reservations().Hold(token, concert_.schedules[0].id, W().Seats(concert_.schedules[0].id, {seat})).value();
+        return App().Payments().Pay(token, hold.id, std::nullopt).value().payment.id;
+    }
+    void SetUp() override { concert_ = W().NewConcert(10, 1000); }
+
+    CreatedConcert concert_;
+    RecordingSink sink_;
+};
+
+TEST_F(OutboxRules, RelayPublishesInOrderWithTheEventPayload) {
+    auto first = Sell(1);
+    Sell(2);
+    auto relayed = TK_OK(App().Outbox().RelayOnce(sink_, 100));
+    EXPECT_EQ(relayed.published, 2);
+    ASSERT_EQ(sink_.published.size(), 2U);
+    const auto& event = sink_.published[0];
+    EXPECT_EQ(event.type, "payment.completed");
+    EXPECT_EQ(event.aggregate, "payment:" + std::to_string(first.value));
+    EXPECT_NE(event.payload.find("\"paymentId\":" + std::to_string(first.value)), std::string::npos);
+    EXPECT_NE(event.payload.find("\"eventId\":\"" + event.event_id + "\""), std::string::npos);
+    EXPECT_NE(event.payload.find("\"seatNumber\":1"), std::string::npos);
+    EXPECT_EQ(TK_OK(App().Outbox().Stats()).pending, 0);
+    EXPECT_EQ(TK_OK(App().Outbox().RelayOnce(sink_, 100)).published, 0);  // nothing twice
+}
+
+TEST_F(OutboxRules, FailuresBackOffHoldTheAggregateBackAndEndDead) {
+    auto payment = Sell(1);
+    TK_OK(App().Payments().Refund(payment));  // a second event of the same aggregate
+    sink_.failing = true;
+    auto first = TK_OK(App().Outbox().RelayOnce(sink_, 100));
+    EXPECT_EQ(first.failed, 1);  // the refund event waits behind the completed one
+    EXPECT_EQ(TK_OK(App().Outbox().RelayOnce(sink_, 100)).failed, 0);  // backing off: not due yet
+    W().Clock().Advance(10s);
+    EXPECT_EQ(TK_OK(App().Outbox().RelayOnce(sink_, 100)).failed, 1);
+    W().Clock().Advance(1min);
+    EXPECT_EQ(TK_OK(App().Outbox().RelayOnce(sink_, 100)).dead, 1);  // third attempt
+    auto stats = TK_OK(App().Outbox().Stats());
+    EXPECT_EQ(stats.dead, 1);
+    EXPECT_EQ(stats.pending, 1);
+    W().Clock().Advance(30s);
+    EXPECT_EQ(TK_OK(App().Outbox().Stats()).oldest_pending_age_seconds, 100);
+
+    sink_.failing = false;
+    EXPECT_EQ(TK_OK(App().Outbox().RelayOnce(sink_, 100)).published, 1);
+    ASSERT_EQ(sink_.published.size(), 1U);
+    EXPECT_EQ(sink_.published[0].type, "payment.refunded");
+}
+
+TEST_F(OutboxRules, AnOperatorRetriesADeadEvent) {
+    Sell(1);
+    sink_.failing = true;
+    for (int i = 0; i < 3; ++i) {
+        TK_OK(App().Outbox().RelayOnce(sink_, 100));
+        W().Clock().Advance(10min);
+    }
+    ASSERT_EQ(TK_OK(App().Outbox().Stats()).dead, 1);
+    const auto event_id = sink_.attempted.at(0);
+    TK_EXPECT_ERROR(App().Outbox().Retry("no-such-event"), Errc::kNotFound);
+    sink_.failing = false;
+    EXPECT_EQ(TK_OK(App().Outbox().RelayOnce(sink_, 100)).published, 0);  // dead stays dead
+    ASSERT_TRUE(App().Outbox().Retry(event_id));
+    TK_EXPECT_ERROR(App().Outbox().Retry(event_id), Errc::kConflict);  // pending again, not dead
+    EXPECT_EQ(TK_OK(App().Outbox().RelayOnce(sink_, 100)).published, 1);
+    EXPECT_EQ(sink_.published.at(0).event_id, event_id);
+}
+
+}  // namespace
+}  // namespace ticketing::testing

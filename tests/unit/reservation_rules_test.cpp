@@ -1,1 +1,180 @@
-#include <gtest/gtest.h>
+#include "unit.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+class ReservationRules : public RulesTest {
+protected:
+    void SetUp() override {
+        concert_ = W().NewConcert(50, 10'000);
+        schedule_ = concert_.schedules[0].id;
+        user_ = W().NewUser(1'000'000);
+        token_ = W().Admit(concert_.concert.id, user_);
+    }
+    Result<Reservation> Hold(const std::vector<int>& numbers) {
+        return App().Reservations().Hold(token_, schedule_, W().Seats(schedule_, numbers));
+    }
+
+    CreatedConcert concert_;
+    ScheduleId schedule_;
+    UserId user_;
+    std::string token_;
+};
+
+TEST_F(ReservationRules, HoldsAllSeatsForTheHoldTime) {
+    auto hold = TK_OK(Hold({2, 1}));
+    EXPECT_EQ(hold.status, ReservationStatus::kHeld);
+    EXPECT_EQ(hold.amount, 20'000);
+    ASSERT_EQ(hold.seats.size(), 2U);
+    EXPECT_EQ(hold.seats[0].number, 1);
+    EXPECT_EQ(hold.user_id, user_);
+    EXPECT_LE(hold.expires_at, W().Clock().Now() + 5min);
+    auto map = TK_OK(App().Catalog().GetSeatMap(token_, schedule_));
+    EXPECT_EQ(map.seats[0].status, SeatStatus::kHeld);
+    EXPECT_EQ(map.seats[2].status, SeatStatus::kAvailable);
+    auto schedules = TK_OK(App().Catalog().ListSchedules(concert_.concert.id));
+    EXPECT_EQ(schedules[0].available_seats, 48);
+}
+
+TEST_F(ReservationRules, AllOrNothing) {
+    auto other = W().Admit(concert_.concert.id, W().NewUser());
+    TK_OK(App().Reservations().Hold(other, schedule_, W().Seats(schedule_, {3})));
+    TK_EXPECT_ERROR(Hold({1, 2, 3}), Errc::kSeatUnavailable);
+    auto map = TK_OK(App().Catalog().GetSeatMap(token_, schedule_));
+    EXPECT_EQ(map.seats[0].status, SeatStatus::kAvailable);  // seat 1 was not kept
+    EXPECT_EQ(map.seats[1].status, SeatStatus::kAvailable);
+}
+
+TEST_F(ReservationRules, RequestIsValidated) {
+    TK_EXPECT_ERROR(Hold({}), Errc::kInvalidArgument);
+    TK_EXPECT_ERROR(Hold({1, 1}), Errc::kInvalidArgument);  // §12 bug 16: duplicate ids
+    TK_EXPECT_ERROR(Hold({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}), Errc::kSeatLimitExceeded);  // §9.4 limit + 1
+    TK_EXPECT_ERROR(App().Reservations().Hold(token_, schedule_, std::vector<SeatId>{SeatId{99999}}), Errc::kNotFound);
+    TK_EXPECT_ERROR(App().Reservations().Hold(token_, ScheduleId{99999}, W().Seats(schedule_, {1})), Errc::kNotFound);
+}
+
+TEST_F(ReservationRules, SeatsOfAnotherScheduleOrConcertAreRefused) {
+    auto second = W().NewConcert(5, 1000, 2);
+    // A seat of another schedule is not found in this one.
+    TK_EXPECT_ERROR(App().Reservations().Hold(token_, schedule_, W().Seats(second.schedules[1].id, {1})), Errc::kNotFound);
+    // The token is for concert A: concert B's schedule is forbidden.
+    TK_EXPECT_ERROR(
+        App().Reservations().Hold(token_, second.schedules[0].id, W().Seats(second.schedules[0].id, {1})),
+        Errc::kForbidden
+    );
+    TK_EXPECT_ERROR(App().Catalog().GetSeatMap(token_, second.schedules[0].id), Errc::kForbidden);
+}
+
+TEST_F(ReservationRules, WaitingTokensCannotHold) {
+    QueueSettingsPatch pause;
+    pause.paused = true;
+    TK_OK(App().Queue().UpdateSettings(concert_.concert.id, pause));
+    auto waiting = TK_OK(App().Queue().Join(concert_.concert.id, W().NewUser())).position.info.token;
+    TK_EXPECT_ERROR(App().Reservations().Hold(waiting, schedule_, W().Seats(schedule_, {1})), Errc::kNotAdmitted);
+    TK_EXPECT_ERROR(App().Reservations().Hold("nope", schedule_, W().Seats(schedule_, {1})), Errc::kUnauthenticated);
+}
+
+TEST_F(ReservationRules, OnlyInsideTheReservationWindow) {
+    // §9.4: before opening and after closing are refused (the original never checked).
+    ticketing::NewConcert later;
+    later.title = "Later";
+    later.reservation_opens_at = W().Clock().Now() + 1h;
+    later.reservation_closes_at = W().Clock().Now() + 2h;
+    later.schedules.push_back({W().Clock().Now() + 48h, 1000, 5});
+    auto created = TK_OK(App().Catalog().CreateConcert(later));
+    const auto schedule = created.schedules[0].id;
+    auto token = W().Admit(created.concert.id, W().NewUser());
+    TK_EXPECT_ERROR(App().Reservations().Hold(token, schedule, W().Seats(schedule, {1})), Errc::kReservationClosed);
+    W().Clock().Set(created.concert.reservation_opens_at);
+    auto fresh = W().Admit(created.concert.id, W().NewUser());
+    TK_OK(App().Reservations().Hold(fresh, schedule, W().Seats(schedule, {1})));
+    W().Clock().Set(created.concert.reservation_closes_at);
+    auto late = W().Admit(created.concert.id, W().NewUser());
+    TK_EXPECT_ERROR(App().Reservations().Hold(late, schedule, W().Seats(schedule, {2})), Errc::kReservationClosed);
+}
+
+TEST_F(ReservationRules, OneLiveHoldPerToken) {
+    auto hold = TK_OK(Hold({1}));
+    TK_EXPECT_ERROR(Hold({2}), Errc::kHoldExists);
+    ASSERT_TRUE(App().Reservations().Cancel(token_, hold.id));
+    TK_OK(Hold({1, 2}));  // cancelled: seats free at once, the token may hold again
+}
+
+TEST_F(ReservationRules, AnExpiredHoldNeverBlocksASeatEvenBeforeTheSweeper) {
+    auto mine = TK_OK(Hold({5}));
+    W().Clock().Advance(5min);
+    auto other = W().Admit(concert_.concert.id, W().NewUser());
+    auto taken = TK_OK(App().Reservations().Hold(other, schedule_, W().Seats(schedule_, {5})));
+    EXPECT_EQ(taken.seats[0].number, 5);
+    // The sweeper later tidies the lapsed hold and leaves the new holder's seat alone (§12 bug 21).
+    EXPECT_EQ(TK_OK(App().Reservations().ExpireHolds(100)), 1);
+    auto map = TK_OK(App().Catalog().GetSeatMap(other, schedule_));
+    EXPECT_EQ(map.seats[4].status, SeatStatus::kHeld);
+    EXPECT_EQ(map.seats[4].held_by, taken.id);
+    (void)mine;
+}
+
+TEST_F(ReservationRules, ExpiredHoldOfTheSameTokenIsReplaced) {
+    // An admission outlives a short hold: the token may hold again once its hold lapsed.
+    Settings settings;
+    settings.reservation.hold_ttl = 1min;
+    World world(MemoryBackend(), LockStrategyKind::kPessimistic, settings);
+    auto concert = world.NewConcert(10);
+    const auto schedule = concert.schedules[0].id;
+    auto token = world.Admit(concert.concert.id, world.NewUser());
+    auto first = world.App().Reservations().Hold(token, schedule, world.Seats(schedule, {1, 2})).value();
+    world.Clock().Advance(1min);
+    auto second = world.App().Reservations().Hold(token, schedule, world.Seats(schedule, {2, 3}));
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_EQ(world.App().Reservations().Get(token, first.id).value().status, ReservationStatus::kExpired);
+    auto map = world.App().Catalog().GetSeatMap(token, schedule).value();
+    EXPECT_EQ(map.seats[0].status, SeatStatus::kAvailable);
+    EXPECT_EQ(map.seats[1].held_by, second->id);
+}
+
+TEST_F(ReservationRules, AHoldNeverOutlivesTheAdmission) {
+    W().Clock().Advance(4min);  // one minute of the admission left
+    auto hold = TK_OK(Hold({1}));
+    EXPECT_EQ(hold.expires_at, W().Clock().Now() + 1min);
+}
+
+TEST_F(ReservationRules, OwnersOnlyAndCancelRules) {
+    auto hold = TK_OK(Hold({1}));
+    auto stranger = W().Admit(concert_.concert.id, W().NewUser());
+    TK_EXPECT_ERROR(App().Reservations().Get(stranger, hold.id), Errc::kForbidden);
+    TK_EXPECT_ERROR(App().Reservations().Cancel(stranger, hold.id), Errc::kForbidden);
+    TK_EXPECT_ERROR(App().Reservations().Get(token_, ReservationId{99999}), Errc::kNotFound);
+    EXPECT_EQ(TK_OK(App().Reservations().Get(token_, hold.id)).status, ReservationStatus::kHeld);
+    ASSERT_TRUE(App().Reservations().Cancel(token_, hold.id));
+    EXPECT_EQ(TK_OK(App().Reservations().Get(token_, hold.id)).status, ReservationStatus::kCancelled);
+    TK_EXPECT_ERROR(App().Reservations().Cancel(token_, hold.id), Errc::kConflict);
+    auto lapsed = TK_OK(Hold({2}));
+    W().Clock().Advance(5min);
+    auto fresh = W().Admit(concert_.concert.id, user_);
+    TK_EXPECT_ERROR(App().Reservations().Cancel(fresh, lapsed.id), Errc::kHoldExpired);
+}
+
+TEST_F(ReservationRules, ConcertListAndSchedules) {
+    // §9.4: the list holds only concerts whose window contains the time.
+    auto page = TK_OK(App().Catalog().ListConcerts(std::nullopt, {}));
+    ASSERT_EQ(page.items.size(), 1U);
+    EXPECT_FALSE(page.next_cursor.has_value());
+    EXPECT_TRUE(TK_OK(App().Catalog().ListConcerts(W().Clock().Now() + 48h, {})).items.empty());
+    for (int i = 0; i < 3; ++i) W().NewConcert(1);
+    auto first = TK_OK(App().Catalog().ListConcerts(std::nullopt, {.limit = 2, .cursor = std::nullopt}));
+    ASSERT_EQ(first.items.size(), 2U);
+    ASSERT_TRUE(first.next_cursor.has_value());
+    auto second = TK_OK(App().Catalog().ListConcerts(std::nullopt, {.limit = 2, .cursor = first.next_cursor}));
+    EXPECT_EQ(second.items.size(), 2U);
+    EXPECT_FALSE(second.next_cursor.has_value());
+    TK_EXPECT_ERROR(App().Catalog().ListConcerts(std::nullopt, {.limit = 101, .cursor = std::nullopt}), Errc::kInvalidArgument);
+    TK_EXPECT_ERROR(App().Catalog().ListSchedules(ConcertId{999}), Errc::kNotFound);
+    ticketing::NewConcert bad;
+    bad.title = "x";
+    bad.reservation_opens_at = W().Clock().Now();
+    bad.reservation_closes_at = W().Clock().Now();
+    TK_EXPECT_ERROR(App().Catalog().CreateConcert(bad), Errc::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ticketing::testing
