@@ -1,6 +1,5 @@
-#include <ticketing/app/account_service.hpp>
-
 #include <string>
+#include <ticketing/app/account_service.hpp>
 
 #include "internal.hpp"
 
@@ -14,12 +13,7 @@ Result<void> ValidateIdempotencyKey(std::string_view key) {
 }
 
 Result<std::optional<std::string>> CheckIdempotency(
-    ports::UnitOfWork& uow,
-    UserId user,
-    std::string_view key,
-    std::string_view request_hash,
-    Timestamp now,
-    Millis ttl
+    ports::UnitOfWork& uow, UserId user, std::string_view key, std::string_view request_hash, Timestamp now, Millis ttl
 ) {
     auto record = uow.FindIdempotency(user, key);
     if (!record) return Forward(record.error());
@@ -87,11 +81,7 @@ Result<ChargeResult> AccountService::Charge(UserId user_id, Money amount, std::o
             if (auto inserted = uow.InsertLedgerEntry(entry); !inserted) return Forward(inserted.error());
             if (key) {
                 IdempotencyRecord record{
-                    user_id,
-                    std::string(*key),
-                    request_hash,
-                    "balance=" + std::to_string(user->balance),
-                    now};
+                    user_id, std::string(*key), request_hash, "balance=" + std::to_string(user->balance), now};
                 if (auto stored = uow.InsertIdempotency(record); !stored) return Forward(stored.error());
             }
             return ChargeResult{user_id, user->balance, false};

@@ -1,6 +1,5 @@
-#include <ticketing/app/catalog_service.hpp>
-
 #include <string>
+#include <ticketing/app/catalog_service.hpp>
 
 #include "internal.hpp"
 

@@ -29,9 +29,13 @@ std::string_view ToString(ReservationStatus s) {
     return "?";
 }
 
-std::string_view ToString(PaymentStatus s) { return s == PaymentStatus::kCompleted ? "COMPLETED" : "REFUNDED"; }
+std::string_view ToString(PaymentStatus s) {
+    return s == PaymentStatus::kCompleted ? "COMPLETED" : "REFUNDED";
+}
 
-std::string_view ToString(TicketStatus s) { return s == TicketStatus::kIssued ? "ISSUED" : "REFUNDED"; }
+std::string_view ToString(TicketStatus s) {
+    return s == TicketStatus::kIssued ? "ISSUED" : "REFUNDED";
+}
 
 std::string_view ToString(LedgerType t) {
     switch (t) {

@@ -53,9 +53,13 @@ Mapping Map(Errc code) noexcept {
 
 }  // namespace
 
-std::string_view CodeName(Errc code) noexcept { return Map(code).name; }
+std::string_view CodeName(Errc code) noexcept {
+    return Map(code).name;
+}
 
-int HttpStatus(Errc code) noexcept { return Map(code).http_status; }
+int HttpStatus(Errc code) noexcept {
+    return Map(code).http_status;
+}
 
 int ExitCode(Errc code) noexcept {
     // 2 is left to argument parsers (usage errors); codes start at 10 so shells can tell them apart.

@@ -62,7 +62,9 @@ JsonWriter& JsonWriter::RawField(std::string_view name, std::string_view raw) {
     return *this;
 }
 
-std::string JsonWriter::Done() { return std::move(out_) + '}'; }
+std::string JsonWriter::Done() {
+    return std::move(out_) + '}';
+}
 
 std::string JoinJsonArray(const std::vector<std::string>& items) {
     std::string out = "[";

@@ -5,10 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <ticketing/app/context.hpp>
 #include <ticketing/error.hpp>
+#include <utility>
 
 namespace ticketing::internal {
 

@@ -1,9 +1,8 @@
-#include <ticketing/app/lock_strategy.hpp>
-
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <ticketing/app/lock_strategy.hpp>
 
 namespace ticketing {
 namespace {
@@ -28,8 +27,7 @@ public:
             last = done.error();
         }
         return MakeError(
-            Errc::kConflict,
-            "gave up after " + std::to_string(settings_.max_attempts) + " attempts: " + last.message
+            Errc::kConflict, "gave up after " + std::to_string(settings_.max_attempts) + " attempts: " + last.message
         );
     }
 
@@ -56,8 +54,7 @@ protected:
 private:
     void Backoff(std::int32_t attempt) {
         const auto cap = std::min<std::int64_t>(
-            settings_.backoff_max.count(),
-            settings_.backoff_base.count() << std::min(attempt, 20)
+            settings_.backoff_max.count(), settings_.backoff_base.count() << std::min(attempt, 20)
         );
         const auto micros = random_.Below(static_cast<std::uint64_t>(cap) * 1000 + 1);
         std::this_thread::sleep_for(std::chrono::microseconds(micros));
@@ -91,10 +88,7 @@ protected:
 class LeaseStrategy final : public RetryingStrategy {
 public:
     LeaseStrategy(
-        const LockSettings& settings,
-        ports::UnitOfWorkFactory& db,
-        ports::DistributedLock& lock,
-        ports::Random& random
+        const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::DistributedLock& lock, ports::Random& random
     )
         : RetryingStrategy(settings, db, random), lock_(lock) {}
 
@@ -115,10 +109,7 @@ private:
 }  // namespace
 
 std::unique_ptr<LockStrategy> MakeLockStrategy(
-    const LockSettings& settings,
-    ports::UnitOfWorkFactory& db,
-    ports::DistributedLock* lock,
-    ports::Random& random
+    const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::DistributedLock* lock, ports::Random& random
 ) {
     switch (settings.kind) {
         case LockStrategyKind::kOptimistic:

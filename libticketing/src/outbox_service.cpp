@@ -1,8 +1,7 @@
-#include <ticketing/app/outbox_service.hpp>
-
 #include <algorithm>
 #include <set>
 #include <string>
+#include <ticketing/app/outbox_service.hpp>
 
 #include "internal.hpp"
 
@@ -15,8 +14,9 @@ Result<OutboxStats> OutboxService::Stats() {
     if (!counts) return Forward(counts.error());
     OutboxStats out{counts->pending, counts->dead, 0};
     if (counts->oldest_pending_at) {
-        out.oldest_pending_age_seconds =
-            std::max<std::int64_t>(0, std::chrono::floor<Seconds>(ctx_.clock.Now() - *counts->oldest_pending_at).count());
+        out.oldest_pending_age_seconds = std::max<std::int64_t>(
+            0, std::chrono::floor<Seconds>(ctx_.clock.Now() - *counts->oldest_pending_at).count()
+        );
     }
     return out;
 }
@@ -66,13 +66,13 @@ Result<RelayOutcome> OutboxService::RelayOnce(ports::EventSink& sink, std::int64
                 ++out.dead;
             } else {
                 const auto cap = std::min<std::int64_t>(
-                    settings.backoff_max.count(),
-                    settings.backoff_base.count() << std::min(event.attempts, 30)
+                    settings.backoff_max.count(), settings.backoff_base.count() << std::min(event.attempts, 30)
                 );
                 // Half fixed, half jitter: relays that failed together do not retry together.
                 const auto half = cap / 2;
                 event.next_attempt_at =
-                    now + Millis{half + static_cast<std::int64_t>(ctx_.random.Below(static_cast<std::uint64_t>(half) + 1))};
+                    now +
+                    Millis{half + static_cast<std::int64_t>(ctx_.random.Below(static_cast<std::uint64_t>(half) + 1))};
                 held_back.insert(event.aggregate);
                 ++out.failed;
             }

@@ -1,9 +1,7 @@
-#include <ticketing/app/payment_service.hpp>
-
 #include <algorithm>
 #include <string>
-
 #include <ticketing/app/account_service.hpp>
+#include <ticketing/app/payment_service.hpp>
 
 #include "internal.hpp"
 
@@ -73,9 +71,7 @@ Result<Receipt> PaymentService::Replay(ports::UnitOfWork& uow, std::string_view 
 }
 
 Result<Receipt> PaymentService::Pay(
-    std::string_view token,
-    ReservationId reservation_id,
-    std::optional<std::string_view> key
+    std::string_view token, ReservationId reservation_id, std::optional<std::string_view> key
 ) {
     if (key) {
         if (auto valid = ValidateIdempotencyKey(*key); !valid) return Forward(valid.error());
@@ -89,14 +85,8 @@ Result<Receipt> PaymentService::Pay(
         if (!key) return MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
         auto uow = ctx_.db.Begin(ports::TxMode::kRead);
         if (!uow) return Forward(uow.error());
-        auto stored = CheckIdempotency(
-            **uow,
-            info.user_id,
-            *key,
-            request_hash,
-            ctx_.clock.Now(),
-            ctx_.settings.idempotency_ttl
-        );
+        auto stored =
+            CheckIdempotency(**uow, info.user_id, *key, request_hash, ctx_.clock.Now(), ctx_.settings.idempotency_ttl);
         if (!stored) return Forward(stored.error());
         if (!*stored) return MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
         return Replay(**uow, **stored);
@@ -110,8 +100,7 @@ Result<Receipt> PaymentService::Pay(
         [&](ports::UnitOfWork& uow) -> Result<Receipt> {
             const auto now = ctx_.clock.Now();
             auto reservation = internal::RequireFound(
-                uow.FindReservationForUpdate(reservation_id),
-                "reservation " + std::to_string(reservation_id.value)
+                uow.FindReservationForUpdate(reservation_id), "reservation " + std::to_string(reservation_id.value)
             );
             if (!reservation) return Forward(reservation.error());
             if (reservation->user_id != grant->user_id || reservation->concert_id != grant->concert_id) {
@@ -120,8 +109,7 @@ Result<Receipt> PaymentService::Pay(
             auto user = internal::RequireFound(uow.FindUserForUpdate(grant->user_id), "user");
             if (!user) return Forward(user.error());
             if (key) {
-                auto stored =
-                    CheckIdempotency(uow, user->id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
+                auto stored = CheckIdempotency(uow, user->id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
                 if (!stored) return Forward(stored.error());
                 if (*stored) return Replay(uow, **stored);
             }
@@ -129,7 +117,9 @@ Result<Receipt> PaymentService::Pay(
                 case ReservationStatus::kHeld:
                     break;
                 case ReservationStatus::kExpired:
-                    return MakeError(Errc::kHoldExpired, "the hold expired at " + FormatRfc3339(reservation->expires_at));
+                    return MakeError(
+                        Errc::kHoldExpired, "the hold expired at " + FormatRfc3339(reservation->expires_at)
+                    );
                 case ReservationStatus::kPaid:
                     return MakeError(Errc::kConflict, "the reservation is already paid");
                 case ReservationStatus::kCancelled:
@@ -161,14 +151,24 @@ Result<Receipt> PaymentService::Pay(
 
             Receipt out;
             out.balance = user->balance;
-            out.payment = Payment{{}, reservation->id, user->id, reservation->amount, PaymentStatus::kCompleted, now, 0};
+            out.payment =
+                Payment{{}, reservation->id, user->id, reservation->amount, PaymentStatus::kCompleted, now, 0};
             auto payment_id = uow.InsertPayment(out.payment);
             if (!payment_id) return Forward(payment_id.error());
             out.payment.id = *payment_id;
 
             for (auto& seat : *seats) {
-                Ticket ticket{{}, out.payment.id, user->id, reservation->concert_id, reservation->schedule_id, seat.id,
-                              seat.number, seat.price, TicketStatus::kIssued, 0};
+                Ticket ticket{
+                    {},
+                    out.payment.id,
+                    user->id,
+                    reservation->concert_id,
+                    reservation->schedule_id,
+                    seat.id,
+                    seat.number,
+                    seat.price,
+                    TicketStatus::kIssued,
+                    0};
                 auto ticket_id = uow.InsertTicket(ticket);
                 if (!ticket_id) return Forward(ticket_id.error());
                 ticket.id = *ticket_id;
@@ -181,7 +181,9 @@ Result<Receipt> PaymentService::Pay(
             reservation->live_token.clear();
             if (auto updated = uow.UpdateReservation(*reservation); !updated) return Forward(updated.error());
 
-            auto event = PaymentEvent("payment.completed", out.payment, *reservation, out.tickets, out.balance, now, ctx_.random);
+            auto event = PaymentEvent(
+                "payment.completed", out.payment, *reservation, out.tickets, out.balance, now, ctx_.random
+            );
             if (auto inserted = uow.InsertOutboxEvent(event); !inserted) return Forward(inserted.error());
             if (key) {
                 IdempotencyRecord record{
@@ -257,7 +259,8 @@ Result<RefundResult> PaymentService::Refund(PaymentId payment_id) {
             payment->status = PaymentStatus::kRefunded;
             if (auto updated = uow.UpdatePayment(*payment); !updated) return Forward(updated.error());
             ++payment->version;
-            auto event = PaymentEvent("payment.refunded", *payment, *reservation, *tickets, user->balance, now, ctx_.random);
+            auto event =
+                PaymentEvent("payment.refunded", *payment, *reservation, *tickets, user->balance, now, ctx_.random);
             if (auto inserted = uow.InsertOutboxEvent(event); !inserted) return Forward(inserted.error());
             return RefundResult{*payment, user->balance};
         }

@@ -1,23 +1,16 @@
-#include <ticketing/domain/queue.hpp>
-
 #include <algorithm>
 #include <charconv>
+#include <ticketing/domain/queue.hpp>
 
 namespace ticketing {
 
 std::int64_t EstimateWaitSeconds(
-    std::int64_t position,
-    const QueueSettings& settings,
-    Timestamp next_tick_at,
-    Timestamp now
+    std::int64_t position, const QueueSettings& settings, Timestamp next_tick_at, Timestamp now
 ) {
     if (position <= 0) return 0;
     const auto per_tick = std::max<std::int64_t>(settings.admit_per_tick, 1);
     const std::int64_t ticks_before = (position - 1) / per_tick;
-    const auto until_next = std::max<std::int64_t>(
-        std::chrono::ceil<Seconds>(next_tick_at - now).count(),
-        0
-    );
+    const auto until_next = std::max<std::int64_t>(std::chrono::ceil<Seconds>(next_tick_at - now).count(), 0);
     return until_next + ticks_before * settings.tick_interval.count();
 }
 

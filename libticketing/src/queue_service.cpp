@@ -1,6 +1,5 @@
-#include <ticketing/app/queue_service.hpp>
-
 #include <string>
+#include <ticketing/app/queue_service.hpp>
 
 #include "internal.hpp"
 

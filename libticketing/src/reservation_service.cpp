@@ -1,7 +1,6 @@
-#include <ticketing/app/reservation_service.hpp>
-
 #include <algorithm>
 #include <string>
+#include <ticketing/app/reservation_service.hpp>
 #include <vector>
 
 #include "internal.hpp"
@@ -9,7 +8,9 @@
 namespace ticketing {
 namespace {
 
-std::string Key(std::string_view kind, std::int64_t id) { return std::string(kind) + ":" + std::to_string(id); }
+std::string Key(std::string_view kind, std::int64_t id) {
+    return std::string(kind) + ":" + std::to_string(id);
+}
 
 // Ends a HELD reservation with `status` and frees the seats it still holds.
 Result<void> ReleaseHold(ports::UnitOfWork& uow, Reservation& hold, ReservationStatus status) {
@@ -39,9 +40,7 @@ Result<void> ExpireHold(ports::UnitOfWork& uow, Reservation& hold) {
 }
 
 Result<Reservation> ReservationService::Hold(
-    std::string_view token,
-    ScheduleId schedule_id,
-    std::span<const SeatId> requested
+    std::string_view token, ScheduleId schedule_id, std::span<const SeatId> requested
 ) {
     auto grant = queue_.Authorize(token);
     if (!grant) return Forward(grant.error());
@@ -67,8 +66,7 @@ Result<Reservation> ReservationService::Hold(
         if (!found) return Forward(found.error());
         schedule = *found;
         auto found_concert = internal::RequireFound(
-            (*uow)->FindConcert(schedule.concert_id),
-            "concert " + std::to_string(schedule.concert_id.value)
+            (*uow)->FindConcert(schedule.concert_id), "concert " + std::to_string(schedule.concert_id.value)
         );
         if (!found_concert) return Forward(found_concert.error());
         concert = *found_concert;
@@ -166,8 +164,7 @@ Result<void> ReservationService::Cancel(std::string_view token, ReservationId id
     auto grant = queue_.Authorize(token);
     if (!grant) return Forward(grant.error());
     return ctx_.locks.Run({Key("reservation", id.value)}, [&](ports::UnitOfWork& uow) -> Result<void> {
-        auto hold =
-            internal::RequireFound(uow.FindReservationForUpdate(id), "reservation " + std::to_string(id.value));
+        auto hold = internal::RequireFound(uow.FindReservationForUpdate(id), "reservation " + std::to_string(id.value));
         if (!hold) return Forward(hold.error());
         if (hold->user_id != grant->user_id) return MakeError(Errc::kForbidden, "not your reservation");
         switch (hold->StatusAt(ctx_.clock.Now())) {

@@ -1,6 +1,5 @@
-#include <ticketing/app/settings.hpp>
-
 #include <string>
+#include <ticketing/app/settings.hpp>
 
 namespace ticketing {
 

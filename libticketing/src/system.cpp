@@ -1,7 +1,6 @@
-#include <ticketing/app/system.hpp>
-
 #include <array>
 #include <cstdio>
+#include <ticketing/app/system.hpp>
 
 namespace ticketing {
 namespace {
@@ -30,7 +29,7 @@ std::string SystemRandom::Token() {
 
 std::string SystemRandom::Uuid() {
     std::string hex = Token();
-    hex[12] = '4';                                                   // version 4
+    hex[12] = '4';                                                  // version 4
     hex[16] = kHex[8 + (static_cast<unsigned char>(hex[16]) % 4)];  // variant 10xx
     return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' + hex.substr(16, 4) + '-' +
            hex.substr(20);

@@ -1,7 +1,6 @@
-#include <ticketing/domain/time.hpp>
-
 #include <charconv>
 #include <cstdio>
+#include <ticketing/domain/time.hpp>
 
 namespace ticketing {
 namespace {

@@ -39,7 +39,8 @@ TEST_P(ConcurrencyScenarios, OverlappingMultiSeatHoldsHaveExactlyOneWinner) {
     Race(10, [&](int t) {
         for (int i = t; i < 50; i += 10) {
             const auto& seats = i % 2 == 0 ? even : odd;
-            results[static_cast<std::size_t>(i)] = W().App().Reservations().Hold(tokens[static_cast<std::size_t>(i)], schedule, seats);
+            results[static_cast<std::size_t>(i)] =
+                W().App().Reservations().Hold(tokens[static_cast<std::size_t>(i)], schedule, seats);
         }
     });
     std::size_t winner = 0;
@@ -60,7 +61,12 @@ TEST_P(ConcurrencyScenarios, OverlappingMultiSeatHoldsHaveExactlyOneWinner) {
         return s.status == SeatStatus::kHeld && s.held_by == results[winner]->id;
     });
     EXPECT_EQ(held, held_expected);
-    EXPECT_EQ(std::count_if(map.seats.begin(), map.seats.end(), [](const Seat& s) { return s.status != SeatStatus::kAvailable; }), held_expected);
+    EXPECT_EQ(
+        std::count_if(
+            map.seats.begin(), map.seats.end(), [](const Seat& s) { return s.status != SeatStatus::kAvailable; }
+        ),
+        held_expected
+    );
 }
 
 TEST_P(ConcurrencyScenarios, TenConcurrentPaymentsOfOneHoldChargeOnce) {
@@ -85,9 +91,14 @@ TEST_P(ConcurrencyScenarios, TenConcurrentPaymentsOfOneHoldChargeOnce) {
     auto tickets = TK_OK(W().App().Accounts().Tickets(user, {}));
     EXPECT_EQ(tickets.items.size(), 2U);
     auto history = TK_OK(W().App().Accounts().History(user, {}));
-    EXPECT_EQ(std::count_if(history.items.begin(), history.items.end(), [](const LedgerEntry& e) {
-        return e.type == LedgerType::kPayment;
-    }), 1);
+    EXPECT_EQ(
+        std::count_if(
+            history.items.begin(),
+            history.items.end(),
+            [](const LedgerEntry& e) { return e.type == LedgerType::kPayment; }
+        ),
+        1
+    );
     EXPECT_EQ(TK_OK(W().App().Outbox().Stats()).pending, 1);
 }
 
@@ -195,7 +206,9 @@ TEST_P(ConcurrencyScenarios, HoldAndPayRaceSellsEverySeatOnceAndConservesMoney) 
     EXPECT_EQ(spent, kBuyers * 100'000);  // balances + ticket prices = all charges
     auto uow = TK_OK(W().Adapters().Db().Begin(ports::TxMode::kRead));
     auto seats = TK_OK(uow->ListSeats(schedule));
-    EXPECT_EQ(std::count_if(seats.begin(), seats.end(), [](const Seat& s) { return s.status == SeatStatus::kSold; }), tickets);
+    EXPECT_EQ(
+        std::count_if(seats.begin(), seats.end(), [](const Seat& s) { return s.status == SeatStatus::kSold; }), tickets
+    );
 }
 
 TEST_P(ConcurrencyScenarios, ExpirySweeperNeverReleasesAPaidSeat) {

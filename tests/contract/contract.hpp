@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-
 #include <ticketing/app/system.hpp>
 #include <ticketing/memory/manual_clock.hpp>
 
@@ -29,18 +28,18 @@ protected:
 };
 
 // Unwraps a Result in a test, failing loudly with its message.
-#define TK_OK(expr)                                                                    \
-    ([&]() {                                                                           \
-        auto tk_result_ = (expr);                                                      \
+#define TK_OK(expr)                                                                         \
+    ([&]() {                                                                                \
+        auto tk_result_ = (expr);                                                           \
         EXPECT_TRUE(tk_result_.has_value()) << #expr << ": " << tk_result_.error().message; \
-        return std::move(tk_result_).value();                                          \
+        return std::move(tk_result_).value();                                               \
     }())
 
-#define TK_EXPECT_ERROR(expr, errc)                                                         \
-    do {                                                                                    \
-        auto tk_result_ = (expr);                                                           \
-        ASSERT_FALSE(tk_result_.has_value()) << #expr << " succeeded, expected " #errc;    \
-        EXPECT_EQ(tk_result_.error().code, errc) << tk_result_.error().message;             \
+#define TK_EXPECT_ERROR(expr, errc)                                                     \
+    do {                                                                                \
+        auto tk_result_ = (expr);                                                       \
+        ASSERT_FALSE(tk_result_.has_value()) << #expr << " succeeded, expected " #errc; \
+        EXPECT_EQ(tk_result_.error().code, errc) << tk_result_.error().message;         \
     } while (false)
 
 class UnitOfWorkContract : public PortContract {};
@@ -54,6 +53,5 @@ protected:
 
     std::unique_ptr<World> world_;
 };
-
 
 }  // namespace ticketing::testing

@@ -10,10 +10,7 @@ INSTANTIATE_TEST_SUITE_P(Memory, UnitOfWorkContract, ::testing::Values(kMemory),
 INSTANTIATE_TEST_SUITE_P(Memory, QueueStoreContract, ::testing::Values(kMemory), BackendName{});
 INSTANTIATE_TEST_SUITE_P(Memory, DistributedLockContract, ::testing::Values(kMemory), BackendName{});
 INSTANTIATE_TEST_SUITE_P(
-    Memory,
-    ConcurrencyScenarios,
-    ::testing::ValuesIn(UnderEveryStrategy("memory", MemoryBackend())),
-    BackendName{}
+    Memory, ConcurrencyScenarios, ::testing::ValuesIn(UnderEveryStrategy("memory", MemoryBackend())), BackendName{}
 );
 
 }  // namespace

@@ -18,9 +18,13 @@ public:
         : store_(store), random_(random), concert_(concert), clock_(clock) {}
 
     JoinOutcome Join(std::int64_t user) {
-        return TK_OK(store_.Join(concert_, UserId{user}, MakeQueueToken(concert_, random_.Token()), clock_.Now(), settings));
+        return TK_OK(
+            store_.Join(concert_, UserId{user}, MakeQueueToken(concert_, random_.Token()), clock_.Now(), settings)
+        );
     }
-    std::optional<TokenView> Lookup(const std::string& token) { return TK_OK(store_.Lookup(token, clock_.Now(), settings)); }
+    std::optional<TokenView> Lookup(const std::string& token) {
+        return TK_OK(store_.Lookup(token, clock_.Now(), settings));
+    }
     std::int64_t Position(const std::string& token) {
         auto view = Lookup(token);
         EXPECT_TRUE(view.has_value()) << token;

@@ -8,7 +8,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-ScheduleId SeedSchedule(ports::UnitOfWork& uow, Timestamp now, std::int32_t seats = 5, ConcertId* concert_out = nullptr) {
+ScheduleId SeedSchedule(
+    ports::UnitOfWork& uow, Timestamp now, std::int32_t seats = 5, ConcertId* concert_out = nullptr
+) {
     auto concert = TK_OK(uow.InsertConcert({{}, "Title", now - 1h, now + 1h}));
     if (concert_out) *concert_out = concert;
     auto schedule = TK_OK(uow.InsertSchedule({{}, concert, now + 48h, 1000, seats}));
@@ -212,7 +214,9 @@ TEST_P(UnitOfWorkContract, SeatsAreNumberedAndLockedByIdWithExpiredHoldsFree) {
     EXPECT_EQ(after[0].held_until, now + 1min);
 }
 
-Reservation MakeHold(UserId user, ConcertId concert, ScheduleId schedule, const Seat& seat, std::string token, Timestamp now) {
+Reservation MakeHold(
+    UserId user, ConcertId concert, ScheduleId schedule, const Seat& seat, std::string token, Timestamp now
+) {
     Reservation r;
     r.user_id = user;
     r.concert_id = concert;
@@ -304,12 +308,15 @@ TEST_P(UnitOfWorkContract, ASeatHasOneIssuedTicketAtMost) {
     {
         auto uow = Begin();
         payment = TK_OK(uow->InsertPayment({{}, ReservationId{1}, user, 1000, PaymentStatus::kCompleted, now, 0}));
-        first = TK_OK(uow->InsertTicket({{}, payment, user, concert, schedule, seat.id, 1, 1000, TicketStatus::kIssued, 0}));
+        first =
+            TK_OK(uow->InsertTicket({{}, payment, user, concert, schedule, seat.id, 1, 1000, TicketStatus::kIssued, 0})
+            );
         ASSERT_TRUE(uow->Commit().has_value());
     }
     {
         auto uow = Begin();
-        auto second = uow->InsertTicket({{}, payment, user, concert, schedule, seat.id, 1, 1000, TicketStatus::kIssued, 0});
+        auto second =
+            uow->InsertTicket({{}, payment, user, concert, schedule, seat.id, 1, 1000, TicketStatus::kIssued, 0});
         auto done = second ? uow->Commit() : Result<void>(Forward(second.error()));
         ASSERT_FALSE(done.has_value());
         EXPECT_EQ(done.error().code, Errc::kAborted);

@@ -4,14 +4,13 @@
 #include <memory>
 #include <ostream>
 #include <string>
-#include <vector>
-
 #include <ticketing/app/settings.hpp>
 #include <ticketing/ports/clock.hpp>
 #include <ticketing/ports/distributed_lock.hpp>
 #include <ticketing/ports/queue_store.hpp>
 #include <ticketing/ports/random.hpp>
 #include <ticketing/ports/unit_of_work.hpp>
+#include <vector>
 
 namespace ticketing::testing {
 
@@ -34,7 +33,9 @@ struct BackendParam {
     LockStrategyKind strategy{LockStrategyKind::kOptimistic};
 };
 
-inline std::ostream& operator<<(std::ostream& out, const BackendParam& p) { return out << p.name; }
+inline std::ostream& operator<<(std::ostream& out, const BackendParam& p) {
+    return out << p.name;
+}
 
 /// gtest's name generator for BackendParam.
 struct BackendName {

@@ -22,10 +22,10 @@ inline bool InCi() {
 }  // namespace ticketing::testing
 
 /// Skips the test (fails it under CI=true) when the service variable is unset. Use in SetUp or a test body.
-#define TK_REQUIRE_SERVICE(variable)                                                                    \
-    do {                                                                                                \
-        if (::ticketing::testing::ServiceUrl(variable).empty()) {                                       \
+#define TK_REQUIRE_SERVICE(variable)                                                                         \
+    do {                                                                                                     \
+        if (::ticketing::testing::ServiceUrl(variable).empty()) {                                            \
             if (::ticketing::testing::InCi()) FAIL() << variable << " is unset: run scripts/services start"; \
-            GTEST_SKIP() << variable << " is unset: run scripts/services start";                        \
-        }                                                                                               \
+            GTEST_SKIP() << variable << " is unset: run scripts/services start";                             \
+        }                                                                                                    \
     } while (false)

@@ -2,11 +2,10 @@
 
 #include <memory>
 #include <string>
-#include <vector>
-
 #include <ticketing/app/system.hpp>
 #include <ticketing/memory/manual_clock.hpp>
 #include <ticketing/ticketing.hpp>
+#include <vector>
 
 #include "backend.hpp"
 

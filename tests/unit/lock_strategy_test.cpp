@@ -83,9 +83,11 @@ TEST(LockStrategy, RedisStrategyRefusesToCommitAfterTheLeaseLapsed) {
     memory::MemoryDatabase db;
     SystemRandom random;
     MockLock lock;
-    EXPECT_CALL(lock, Acquire(_, _, _)).Times(2).WillRepeatedly([](auto, auto, auto) -> Result<std::unique_ptr<ports::Lease>> {
-        return std::make_unique<MockLease>(std::vector<ports::Fence>{{"lock:user:1", 1}}, false);
-    });
+    EXPECT_CALL(lock, Acquire(_, _, _))
+        .Times(2)
+        .WillRepeatedly([](auto, auto, auto) -> Result<std::unique_ptr<ports::Lease>> {
+            return std::make_unique<MockLease>(std::vector<ports::Fence>{{"lock:user:1", 1}}, false);
+        });
     auto strategy = MakeLockStrategy(Fast(LockStrategyKind::kRedis, 2).lock, db, &lock, random);
     UserId inserted;
     auto result = strategy->Run({"user:1"}, [&](ports::UnitOfWork& uow) -> Result<void> {

@@ -30,7 +30,10 @@ protected:
     PaymentId Sell(int seat) {
         const auto user = W().NewUser(100'000);
         auto token = W().Admit(concert_.concert.id, user);
-        auto hold = App().Reservations().Hold(token, concert_.schedules[0].id, W().Seats(concert_.schedules[0].id, {seat})).value();
+        auto hold = App()
+                        .Reservations()
+                        .Hold(token, concert_.schedules[0].id, W().Seats(concert_.schedules[0].id, {seat}))
+                        .value();
         return App().Payments().Pay(token, hold.id, std::nullopt).value().payment.id;
     }
     void SetUp() override { concert_ = W().NewConcert(10, 1000); }

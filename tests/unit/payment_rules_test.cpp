@@ -83,7 +83,9 @@ TEST_F(PaymentRules, IdempotentPaymentReplaysEvenAfterTheTokenIsRevoked) {
     EXPECT_EQ(replay.payment.id, first.payment.id);
     EXPECT_EQ(replay.balance, first.balance);
     EXPECT_EQ(replay.tickets.size(), 2U);
-    TK_EXPECT_ERROR(App().Payments().Pay(token_, ReservationId{hold.id.value + 1}, "pay-1"), Errc::kIdempotencyKeyReused);
+    TK_EXPECT_ERROR(
+        App().Payments().Pay(token_, ReservationId{hold.id.value + 1}, "pay-1"), Errc::kIdempotencyKeyReused
+    );
     TK_EXPECT_ERROR(App().Payments().Pay(token_, hold.id, "other-key"), Errc::kUnauthenticated);
     EXPECT_EQ(TK_OK(App().Accounts().GetUser(user_)).balance, 100'000);
 }

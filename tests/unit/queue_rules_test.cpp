@@ -21,8 +21,10 @@ TEST_F(QueueRules, PositionsShiftByExactlyTheAdmittedCount) {
         tokens.push_back(joined.position.info.token);
     }
     TK_OK(App().Queue().Tick(concert));
-    for (int i = 0; i < 50; ++i) EXPECT_EQ(TK_OK(App().Queue().Status(tokens[i])).info.status, TokenStatus::kActive);
-    for (int i = 50; i < 120; ++i) EXPECT_EQ(TK_OK(App().Queue().Status(tokens[i])).info.position, i - 49);
+    for (int i = 0; i < 50; ++i)
+        EXPECT_EQ(TK_OK(App().Queue().Status(tokens[static_cast<std::size_t>(i)])).info.status, TokenStatus::kActive);
+    for (int i = 50; i < 120; ++i)
+        EXPECT_EQ(TK_OK(App().Queue().Status(tokens[static_cast<std::size_t>(i)])).info.position, i - 49);
 }
 
 TEST_F(QueueRules, JoinIsIdempotentPerUserAndConcert) {
@@ -101,7 +103,9 @@ TEST_F(QueueRules, IdleWaitersAreDroppedButPollersStay) {
 TEST_F(QueueRules, GateAnswersUnauthenticatedNotAdmittedOrAGrant) {
     const auto concert = NewConcert();
     TK_EXPECT_ERROR(App().Queue().Authorize("garbage"), Errc::kUnauthenticated);
-    TK_EXPECT_ERROR(App().Queue().Authorize(MakeQueueToken(concert, "0123456789abcdef0123456789abcdef")), Errc::kUnauthenticated);
+    TK_EXPECT_ERROR(
+        App().Queue().Authorize(MakeQueueToken(concert, "0123456789abcdef0123456789abcdef")), Errc::kUnauthenticated
+    );
     QueueSettingsPatch pause;
     pause.paused = true;
     TK_OK(App().Queue().UpdateSettings(concert, pause));

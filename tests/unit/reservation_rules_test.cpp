@@ -47,7 +47,7 @@ TEST_F(ReservationRules, AllOrNothing) {
 
 TEST_F(ReservationRules, RequestIsValidated) {
     TK_EXPECT_ERROR(Hold({}), Errc::kInvalidArgument);
-    TK_EXPECT_ERROR(Hold({1, 1}), Errc::kInvalidArgument);  // §12 bug 16: duplicate ids
+    TK_EXPECT_ERROR(Hold({1, 1}), Errc::kInvalidArgument);                                 // §12 bug 16: duplicate ids
     TK_EXPECT_ERROR(Hold({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}), Errc::kSeatLimitExceeded);  // §9.4 limit + 1
     TK_EXPECT_ERROR(App().Reservations().Hold(token_, schedule_, std::vector<SeatId>{SeatId{99999}}), Errc::kNotFound);
     TK_EXPECT_ERROR(App().Reservations().Hold(token_, ScheduleId{99999}, W().Seats(schedule_, {1})), Errc::kNotFound);
@@ -56,7 +56,9 @@ TEST_F(ReservationRules, RequestIsValidated) {
 TEST_F(ReservationRules, SeatsOfAnotherScheduleOrConcertAreRefused) {
     auto second = W().NewConcert(5, 1000, 2);
     // A seat of another schedule is not found in this one.
-    TK_EXPECT_ERROR(App().Reservations().Hold(token_, schedule_, W().Seats(second.schedules[1].id, {1})), Errc::kNotFound);
+    TK_EXPECT_ERROR(
+        App().Reservations().Hold(token_, schedule_, W().Seats(second.schedules[1].id, {1})), Errc::kNotFound
+    );
     // The token is for concert A: concert B's schedule is forbidden.
     TK_EXPECT_ERROR(
         App().Reservations().Hold(token_, second.schedules[0].id, W().Seats(second.schedules[0].id, {1})),
@@ -167,7 +169,9 @@ TEST_F(ReservationRules, ConcertListAndSchedules) {
     auto second = TK_OK(App().Catalog().ListConcerts(std::nullopt, {.limit = 2, .cursor = first.next_cursor}));
     EXPECT_EQ(second.items.size(), 2U);
     EXPECT_FALSE(second.next_cursor.has_value());
-    TK_EXPECT_ERROR(App().Catalog().ListConcerts(std::nullopt, {.limit = 101, .cursor = std::nullopt}), Errc::kInvalidArgument);
+    TK_EXPECT_ERROR(
+        App().Catalog().ListConcerts(std::nullopt, {.limit = 101, .cursor = std::nullopt}), Errc::kInvalidArgument
+    );
     TK_EXPECT_ERROR(App().Catalog().ListSchedules(ConcertId{999}), Errc::kNotFound);
     ticketing::NewConcert bad;
     bad.title = "x";

@@ -11,7 +11,8 @@ using namespace std::chrono_literals;
 /// Use-case tests over the memory adapters under the default (optimistic) strategy.
 class RulesTest : public ::testing::Test {
 protected:
-    explicit RulesTest(Settings settings = {}) : world_(MemoryBackend(), LockStrategyKind::kOptimistic, std::move(settings)) {}
+    explicit RulesTest(Settings settings = {})
+        : world_(MemoryBackend(), LockStrategyKind::kOptimistic, std::move(settings)) {}
 
     World& W() { return world_; }
     Ticketing& App() { return world_.App(); }
@@ -19,18 +20,18 @@ protected:
     World world_;
 };
 
-#define TK_OK(expr)                                                                        \
-    ([&]() {                                                                               \
-        auto tk_result_ = (expr);                                                          \
+#define TK_OK(expr)                                                                         \
+    ([&]() {                                                                                \
+        auto tk_result_ = (expr);                                                           \
         EXPECT_TRUE(tk_result_.has_value()) << #expr << ": " << tk_result_.error().message; \
-        return std::move(tk_result_).value();                                              \
+        return std::move(tk_result_).value();                                               \
     }())
 
-#define TK_EXPECT_ERROR(expr, errc)                                                      \
-    do {                                                                                 \
-        auto tk_result_ = (expr);                                                        \
+#define TK_EXPECT_ERROR(expr, errc)                                                     \
+    do {                                                                                \
+        auto tk_result_ = (expr);                                                       \
         ASSERT_FALSE(tk_result_.has_value()) << #expr << " succeeded, expected " #errc; \
-        EXPECT_EQ(tk_result_.error().code, errc) << tk_result_.error().message;          \
+        EXPECT_EQ(tk_result_.error().code, errc) << tk_result_.error().message;         \
     } while (false)
 
 }  // namespace ticketing::testing

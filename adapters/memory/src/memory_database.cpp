@@ -1,5 +1,3 @@
-#include <ticketing/memory/memory_database.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -8,6 +6,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <ticketing/memory/memory_database.hpp>
 
 namespace ticketing::memory {
 namespace {
@@ -36,7 +35,9 @@ bool StillCurrent(const Table<Row>& table, const Staged<Row>& staged) {
     return true;
 }
 
-Result<void> Aborted(std::string message) { return MakeError(Errc::kAborted, std::move(message)); }
+Result<void> Aborted(std::string message) {
+    return MakeError(Errc::kAborted, std::move(message));
+}
 
 }  // namespace
 
@@ -172,10 +173,13 @@ public:
         if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
         std::shared_lock lock(state_->mutex);
         std::vector<Schedule> out;
-        if (auto index = state_->schedules_by_concert.find(concert.value); index != state_->schedules_by_concert.end()) {
+        if (auto index = state_->schedules_by_concert.find(concert.value);
+            index != state_->schedules_by_concert.end()) {
             for (auto id : index->second) out.push_back(state_->schedules.at(id));
         }
-        std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.starts_at < b.starts_at; });
+        std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+            return a.starts_at < b.starts_at;
+        });
         return out;
     }
 
@@ -478,10 +482,7 @@ private:
     }
     template <class Row>
     Result<std::optional<Row>> ReadForUpdate(
-        const Table<Row>& table,
-        const Staged<Row>& staged,
-        std::string_view kind,
-        std::int64_t id
+        const Table<Row>& table, const Staged<Row>& staged, std::string_view kind, std::int64_t id
     ) {
         if (auto locked = LockRow(std::string(kind) + std::to_string(id)); !locked) return Forward(locked.error());
         return Read(table, staged, id);
@@ -651,6 +652,8 @@ Result<std::unique_ptr<ports::UnitOfWork>> MemoryDatabase::Begin(ports::TxMode m
     return std::make_unique<MemoryUnitOfWork>(state_, mode);
 }
 
-void MemoryDatabase::SetAvailable(bool available) { state_->available = available; }
+void MemoryDatabase::SetAvailable(bool available) {
+    state_->available = available;
+}
 
 }  // namespace ticketing::memory

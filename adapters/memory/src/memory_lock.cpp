@@ -1,8 +1,7 @@
-#include <ticketing/memory/memory_lock.hpp>
-
 #include <algorithm>
 #include <condition_variable>
 #include <thread>
+#include <ticketing/memory/memory_lock.hpp>
 
 namespace ticketing::memory {
 
@@ -26,7 +25,12 @@ namespace {
 
 class MemoryLease final : public ports::Lease {
 public:
-    MemoryLease(std::shared_ptr<MemoryLock::State> state, std::string owner, Timestamp expires_at, std::vector<ports::Fence> fences)
+    MemoryLease(
+        std::shared_ptr<MemoryLock::State> state,
+        std::string owner,
+        Timestamp expires_at,
+        std::vector<ports::Fence> fences
+    )
         : state_(std::move(state)), owner_(std::move(owner)), expires_at_(expires_at), fences_(std::move(fences)) {}
 
     ~MemoryLease() override {

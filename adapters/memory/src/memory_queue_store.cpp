@@ -1,10 +1,9 @@
-#include <ticketing/memory/memory_queue_store.hpp>
-
 #include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <ticketing/memory/memory_queue_store.hpp>
 #include <unordered_map>
 
 namespace ticketing::memory {
@@ -18,7 +17,8 @@ public:
         tree_.push_back(value + Prefix(i - 1) - Prefix(i - (i & -i)));
     }
     void Add(std::int64_t i, std::int64_t delta) {
-        for (; i <= static_cast<std::int64_t>(tree_.size()); i += i & -i) tree_[static_cast<std::size_t>(i - 1)] += delta;
+        for (; i <= static_cast<std::int64_t>(tree_.size()); i += i & -i)
+            tree_[static_cast<std::size_t>(i - 1)] += delta;
     }
     std::int64_t Prefix(std::int64_t i) const {
         std::int64_t sum = 0;
@@ -134,11 +134,7 @@ MemoryQueueStore::MemoryQueueStore() : state_(std::make_unique<State>()) {}
 MemoryQueueStore::~MemoryQueueStore() = default;
 
 Result<JoinOutcome> MemoryQueueStore::Join(
-    ConcertId concert,
-    UserId user,
-    const std::string& candidate_token,
-    Timestamp now,
-    const QueueSettings& defaults
+    ConcertId concert, UserId user, const std::string& candidate_token, Timestamp now, const QueueSettings& defaults
 ) {
     Queue& q = state_->Get(concert);
     std::lock_guard lock(q.mutex);
@@ -164,9 +160,7 @@ Result<JoinOutcome> MemoryQueueStore::Join(
 }
 
 Result<std::optional<TokenView>> MemoryQueueStore::Lookup(
-    std::string_view token,
-    Timestamp now,
-    const QueueSettings& defaults
+    std::string_view token, Timestamp now, const QueueSettings& defaults
 ) {
     Queue* q = state_->FindByToken(token);
     if (q == nullptr) return std::optional<TokenView>{};
@@ -208,10 +202,7 @@ Result<void> MemoryQueueStore::Revoke(std::string_view token, Timestamp keep_unt
 }
 
 Result<TickOutcome> MemoryQueueStore::Tick(
-    ConcertId concert,
-    Timestamp now,
-    Millis active_ttl,
-    const QueueSettings& defaults
+    ConcertId concert, Timestamp now, Millis active_ttl, const QueueSettings& defaults
 ) {
     Queue& q = state_->Get(concert);
     std::lock_guard lock(q.mutex);
@@ -223,7 +214,9 @@ Result<TickOutcome> MemoryQueueStore::Tick(
     out.expired = q.Expire(now);
     if (settings.paused) return out;
     const auto room = settings.max_active - static_cast<std::int64_t>(q.active.size());
-    const auto admit = std::clamp<std::int64_t>(std::min(settings.admit_per_tick, room), 0, static_cast<std::int64_t>(q.waiting.size()));
+    const auto admit = std::clamp<std::int64_t>(
+        std::min(settings.admit_per_tick, room), 0, static_cast<std::int64_t>(q.waiting.size())
+    );
     for (std::int64_t i = 0; i < admit; ++i) {
         auto head = q.waiting.begin();
         Entry& e = q.tokens.at(head->second);
@@ -267,10 +260,7 @@ Result<QueueStats> MemoryQueueStore::Stats(ConcertId concert, Timestamp now, con
 }
 
 Result<QueueSettings> MemoryQueueStore::UpdateSettings(
-    ConcertId concert,
-    const QueueSettingsPatch& patch,
-    Timestamp now,
-    const QueueSettings& defaults
+    ConcertId concert, const QueueSettingsPatch& patch, Timestamp now, const QueueSettings& defaults
 ) {
     Queue& q = state_->Get(concert);
     std::lock_guard lock(q.mutex);

@@ -3,9 +3,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace ticketing {
 
@@ -55,6 +54,8 @@ inline tl::unexpected<Error> MakeError(Errc code, std::string message) {
     return tl::unexpected<Error>(Error{code, std::move(message)});
 }
 
-inline tl::unexpected<Error> Forward(const Error& error) { return tl::unexpected<Error>(error); }
+inline tl::unexpected<Error> Forward(const Error& error) {
+    return tl::unexpected<Error>(error);
+}
 
 }  // namespace ticketing

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-
 #include <ticketing/app/account_service.hpp>
 #include <ticketing/app/catalog_service.hpp>
 #include <ticketing/app/context.hpp>

@@ -3,7 +3,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
 #include <ticketing/app/context.hpp>
 
 namespace ticketing {
@@ -38,12 +37,7 @@ private:
 /// Idempotency-Key handling shared by the use cases that take one: inside the caller's transaction,
 /// after the user's row is locked. Returns the stored response for a replay, nullopt for a new request.
 Result<std::optional<std::string>> CheckIdempotency(
-    ports::UnitOfWork& uow,
-    UserId user,
-    std::string_view key,
-    std::string_view request_hash,
-    Timestamp now,
-    Millis ttl
+    ports::UnitOfWork& uow, UserId user, std::string_view key, std::string_view request_hash, Timestamp now, Millis ttl
 );
 
 /// INVALID_ARGUMENT for an empty or over-long key.

@@ -2,10 +2,9 @@
 
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <ticketing/app/context.hpp>
 #include <ticketing/app/queue_service.hpp>
+#include <vector>
 
 namespace ticketing {
 

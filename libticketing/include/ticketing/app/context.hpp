@@ -1,14 +1,13 @@
 #pragma once
 
 #include <optional>
-#include <vector>
-
 #include <ticketing/app/lock_strategy.hpp>
 #include <ticketing/app/settings.hpp>
 #include <ticketing/ports/clock.hpp>
 #include <ticketing/ports/queue_store.hpp>
 #include <ticketing/ports/random.hpp>
 #include <ticketing/ports/unit_of_work.hpp>
+#include <vector>
 
 namespace ticketing {
 

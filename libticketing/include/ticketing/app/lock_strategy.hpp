@@ -4,13 +4,12 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <ticketing/app/settings.hpp>
 #include <ticketing/error.hpp>
 #include <ticketing/ports/distributed_lock.hpp>
 #include <ticketing/ports/random.hpp>
 #include <ticketing/ports/unit_of_work.hpp>
+#include <vector>
 
 namespace ticketing {
 
@@ -35,10 +34,7 @@ public:
 
 /// The only place that chooses a strategy. `lock` is required for `kRedis`.
 std::unique_ptr<LockStrategy> MakeLockStrategy(
-    const LockSettings& settings,
-    ports::UnitOfWorkFactory& db,
-    ports::DistributedLock* lock,
-    ports::Random& random
+    const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::DistributedLock* lock, ports::Random& random
 );
 
 /// `LockStrategy::Run` for work that produces a value.

@@ -2,7 +2,6 @@
 
 #include <optional>
 #include <string_view>
-
 #include <ticketing/app/context.hpp>
 #include <ticketing/ports/event_sink.hpp>
 

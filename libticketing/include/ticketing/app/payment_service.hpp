@@ -2,10 +2,9 @@
 
 #include <optional>
 #include <string_view>
-#include <vector>
-
 #include <ticketing/app/context.hpp>
 #include <ticketing/app/queue_service.hpp>
+#include <vector>
 
 namespace ticketing {
 
@@ -29,7 +28,9 @@ public:
     /// Pays a live hold in one transaction (debit, ledger row, tickets, seats SOLD, outbox event),
     /// then revokes the token. Charges once however often it is called; with an idempotency key a
     /// replay returns the first receipt, even after the token was revoked.
-    Result<Receipt> Pay(std::string_view token, ReservationId reservation, std::optional<std::string_view> idempotency_key);
+    Result<Receipt> Pay(
+        std::string_view token, ReservationId reservation, std::optional<std::string_view> idempotency_key
+    );
     /// Cancels the tickets, frees the seats and credits the balance, in one transaction.
     Result<RefundResult> Refund(PaymentId payment);
 

@@ -2,7 +2,6 @@
 
 #include <string>
 #include <string_view>
-
 #include <ticketing/app/context.hpp>
 #include <ticketing/domain/queue.hpp>
 

@@ -2,7 +2,6 @@
 
 #include <span>
 #include <string_view>
-
 #include <ticketing/app/context.hpp>
 #include <ticketing/app/queue_service.hpp>
 

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
-
 #include <ticketing/domain/queue.hpp>
 #include <ticketing/domain/time.hpp>
 #include <ticketing/error.hpp>

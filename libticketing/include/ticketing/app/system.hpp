@@ -4,7 +4,6 @@
 #include <mutex>
 #include <random>
 #include <string>
-
 #include <ticketing/ports/clock.hpp>
 #include <ticketing/ports/random.hpp>
 

@@ -2,11 +2,10 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
-
 #include <ticketing/domain/ids.hpp>
 #include <ticketing/domain/money.hpp>
 #include <ticketing/domain/time.hpp>
+#include <vector>
 
 namespace ticketing {
 
@@ -130,11 +129,11 @@ enum class OutboxStatus : std::uint8_t { kPending, kPublished, kDead };
 
 /// A domain event written in the business transaction, relayed later at least once.
 struct OutboxEvent {
-    OutboxEventId id;        ///< store order
-    std::string event_id;    ///< UUID, the de-duplication key for consumers
-    std::string aggregate;   ///< e.g. "payment:42": the Kafka key, ordering is per aggregate
-    std::string type;        ///< e.g. "payment.completed"
-    std::string payload;     ///< JSON
+    OutboxEventId id;       ///< store order
+    std::string event_id;   ///< UUID, the de-duplication key for consumers
+    std::string aggregate;  ///< e.g. "payment:42": the Kafka key, ordering is per aggregate
+    std::string type;       ///< e.g. "payment.completed"
+    std::string payload;    ///< JSON
     OutboxStatus status{OutboxStatus::kPending};
     std::int32_t attempts{0};
     Timestamp created_at;

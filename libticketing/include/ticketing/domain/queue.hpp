@@ -4,7 +4,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
 #include <ticketing/domain/ids.hpp>
 #include <ticketing/domain/time.hpp>
 
@@ -74,7 +73,9 @@ struct QueueStats {
 };
 
 /// Seconds until `position` is admitted, given the admission rate and the next tick.
-std::int64_t EstimateWaitSeconds(std::int64_t position, const QueueSettings& settings, Timestamp next_tick_at, Timestamp now);
+std::int64_t EstimateWaitSeconds(
+    std::int64_t position, const QueueSettings& settings, Timestamp next_tick_at, Timestamp now
+);
 
 }  // namespace ticketing
 

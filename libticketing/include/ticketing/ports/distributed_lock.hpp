@@ -3,10 +3,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
-
 #include <ticketing/domain/time.hpp>
 #include <ticketing/error.hpp>
+#include <vector>
 
 namespace ticketing::ports {
 

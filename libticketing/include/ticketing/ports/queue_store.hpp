@@ -3,10 +3,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <ticketing/domain/queue.hpp>
 #include <ticketing/error.hpp>
+#include <vector>
 
 namespace ticketing::ports {
 
@@ -21,16 +20,14 @@ public:
     /// Adds the user to the concert's queue with `candidate_token`, or returns the user's live token
     /// (WAITING or ACTIVE) when there is one. Positions follow join order strictly.
     virtual Result<JoinOutcome> Join(
-        ConcertId concert,
-        UserId user,
-        const std::string& candidate_token,
-        Timestamp now,
-        const QueueSettings& defaults
+        ConcertId concert, UserId user, const std::string& candidate_token, Timestamp now, const QueueSettings& defaults
     ) = 0;
 
     /// The token's state, or nullopt when unknown, left, dropped or expired. A WAITING token's idle
     /// timer restarts (polling is the heartbeat).
-    virtual Result<std::optional<TokenView>> Lookup(std::string_view token, Timestamp now, const QueueSettings& defaults) = 0;
+    virtual Result<std::optional<TokenView>> Lookup(
+        std::string_view token, Timestamp now, const QueueSettings& defaults
+    ) = 0;
 
     /// Removes the token wherever it is. Idempotent.
     virtual Result<void> Leave(std::string_view token) = 0;
@@ -41,7 +38,9 @@ public:
     /// One admission tick, run only if the concert's interval has elapsed: drops ACTIVE tokens past their
     /// time, then moves min(admit_per_tick, max_active - active) WAITING users to ACTIVE until
     /// `now + active_ttl` (none while paused).
-    virtual Result<TickOutcome> Tick(ConcertId concert, Timestamp now, Millis active_ttl, const QueueSettings& defaults) = 0;
+    virtual Result<TickOutcome> Tick(
+        ConcertId concert, Timestamp now, Millis active_ttl, const QueueSettings& defaults
+    ) = 0;
 
     /// Drops WAITING tokens not polled since `idle_before`. Returns how many.
     virtual Result<std::int64_t> DropIdle(ConcertId concert, Timestamp idle_before) = 0;
@@ -50,10 +49,7 @@ public:
 
     /// Applies the patch; the next tick comes no later than the (new) interval from now.
     virtual Result<QueueSettings> UpdateSettings(
-        ConcertId concert,
-        const QueueSettingsPatch& patch,
-        Timestamp now,
-        const QueueSettings& defaults
+        ConcertId concert, const QueueSettingsPatch& patch, Timestamp now, const QueueSettings& defaults
     ) = 0;
 
     /// Concerts that have a queue.

@@ -5,10 +5,9 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <ticketing/domain/entities.hpp>
 #include <ticketing/error.hpp>
+#include <vector>
 
 /// The repositories a unit of work offers. Each method runs inside its unit of work's transaction.
 ///

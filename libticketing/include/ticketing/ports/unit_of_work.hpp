@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-
 #include <ticketing/error.hpp>
 #include <ticketing/ports/repositories.hpp>
 

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-
 #include <ticketing/ports/clock.hpp>
 
 namespace ticketing::memory {

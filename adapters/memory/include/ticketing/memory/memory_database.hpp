@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-
 #include <ticketing/app/settings.hpp>
 #include <ticketing/ports/unit_of_work.hpp>
 

@@ -4,7 +4,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-
 #include <ticketing/ports/clock.hpp>
 #include <ticketing/ports/distributed_lock.hpp>
 #include <ticketing/ports/random.hpp>

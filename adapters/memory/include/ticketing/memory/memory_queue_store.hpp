@@ -1,7 +1,6 @@
 #pragma once
 
 #include <memory>
-
 #include <ticketing/ports/queue_store.hpp>
 
 namespace ticketing::memory {
@@ -14,11 +13,7 @@ public:
     ~MemoryQueueStore() override;
 
     Result<JoinOutcome> Join(
-        ConcertId concert,
-        UserId user,
-        const std::string& candidate_token,
-        Timestamp now,
-        const QueueSettings& defaults
+        ConcertId concert, UserId user, const std::string& candidate_token, Timestamp now, const QueueSettings& defaults
     ) override;
     Result<std::optional<TokenView>> Lookup(std::string_view token, Timestamp now, const QueueSettings& defaults)
         override;
@@ -29,10 +24,7 @@ public:
     Result<std::int64_t> DropIdle(ConcertId concert, Timestamp idle_before) override;
     Result<QueueStats> Stats(ConcertId concert, Timestamp now, const QueueSettings& defaults) override;
     Result<QueueSettings> UpdateSettings(
-        ConcertId concert,
-        const QueueSettingsPatch& patch,
-        Timestamp now,
-        const QueueSettings& defaults
+        ConcertId concert, const QueueSettingsPatch& patch, Timestamp now, const QueueSettings& defaults
     ) override;
     Result<std::vector<ConcertId>> Concerts() override;
 
