@@ -22,7 +22,7 @@ std::string FormatRfc3339(Timestamp t) {
     const auto day = floor<days>(t);
     const year_month_day ymd{day};
     const hh_mm_ss hms{t - day};
-    char buffer[32];
+    char buffer[64];
     std::snprintf(
         buffer,
         sizeof buffer,
