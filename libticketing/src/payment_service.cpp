@@ -139,8 +139,10 @@ Result<Receipt> PaymentService::Pay(
             auto seats = uow.FindSeatsForUpdate(seat_ids);
             if (!seats) return Forward(seats.error());
             for (const auto& seat : *seats) {
+                // A live hold always holds its seats: seeing otherwise means the reservation read is
+                // stale (another payment won meanwhile), a lost race to retry.
                 if (seat.status != SeatStatus::kHeld || seat.held_by != reservation->id) {
-                    return MakeError(Errc::kSeatUnavailable, "seat " + std::to_string(seat.number) + " is not held");
+                    return MakeError(Errc::kAborted, "seat " + std::to_string(seat.number) + " changed while paying");
                 }
             }
 
