@@ -89,34 +89,37 @@ Result<ChargeResult> AccountService::Charge(UserId user_id, Money amount, std::o
     );
 }
 
-Result<Page<LedgerEntry>> AccountService::History(UserId user, PageQuery query) {
+namespace {
+
+// One page of a user's rows: the user must exist; `list` reads limit + 1 rows to know if more follow.
+template <class T, class List>
+Result<Page<T>> ListUserPage(ports::UnitOfWorkFactory& db, UserId user, PageQuery query, List list) {
     auto page = ToPageRequest(query);
     if (!page) return Forward(page.error());
-    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    auto uow = db.Begin(ports::TxMode::kRead);
     if (!uow) return Forward(uow.error());
     if (auto found = internal::RequireFound((*uow)->FindUser(user), "user " + std::to_string(user.value)); !found) {
         return Forward(found.error());
     }
     const auto limit = page->limit;
     ++page->limit;
-    auto entries = (*uow)->ListLedger(user, *page);
-    if (!entries) return Forward(entries.error());
-    return internal::ToPage(std::move(*entries), limit, [](const LedgerEntry& e) { return e.id.value; });
+    Result<std::vector<T>> rows = list(**uow, *page);
+    if (!rows) return Forward(rows.error());
+    return internal::ToPage(std::move(*rows), limit, [](const T& row) { return row.id.value; });
+}
+
+}  // namespace
+
+Result<Page<LedgerEntry>> AccountService::History(UserId user, PageQuery query) {
+    return ListUserPage<LedgerEntry>(ctx_.db, user, query, [&](ports::UnitOfWork& uow, ports::PageRequest page) {
+        return uow.ListLedger(user, page);
+    });
 }
 
 Result<Page<Ticket>> AccountService::Tickets(UserId user, PageQuery query) {
-    auto page = ToPageRequest(query);
-    if (!page) return Forward(page.error());
-    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-    if (!uow) return Forward(uow.error());
-    if (auto found = internal::RequireFound((*uow)->FindUser(user), "user " + std::to_string(user.value)); !found) {
-        return Forward(found.error());
-    }
-    const auto limit = page->limit;
-    ++page->limit;
-    auto tickets = (*uow)->ListTicketsByUser(user, *page);
-    if (!tickets) return Forward(tickets.error());
-    return internal::ToPage(std::move(*tickets), limit, [](const Ticket& t) { return t.id.value; });
+    return ListUserPage<Ticket>(ctx_.db, user, query, [&](ports::UnitOfWork& uow, ports::PageRequest page) {
+        return uow.ListTicketsByUser(user, page);
+    });
 }
 
 }  // namespace ticketing

@@ -7,6 +7,7 @@
 #include <ticketing/memory/manual_clock.hpp>
 
 #include "backend.hpp"
+#include "expect.hpp"
 #include "world.hpp"
 
 namespace ticketing::testing {
@@ -26,21 +27,6 @@ protected:
     SystemRandom random_;
     std::unique_ptr<Backend> backend_;
 };
-
-// Unwraps a Result in a test, failing loudly with its message.
-#define TK_OK(expr)                                                                         \
-    ([&]() {                                                                                \
-        auto tk_result_ = (expr);                                                           \
-        EXPECT_TRUE(tk_result_.has_value()) << #expr << ": " << tk_result_.error().message; \
-        return std::move(tk_result_).value();                                               \
-    }())
-
-#define TK_EXPECT_ERROR(expr, errc)                                                     \
-    do {                                                                                \
-        auto tk_result_ = (expr);                                                       \
-        ASSERT_FALSE(tk_result_.has_value()) << #expr << " succeeded, expected " #errc; \
-        EXPECT_EQ(tk_result_.error().code, errc) << tk_result_.error().message;         \
-    } while (false)
 
 class UnitOfWorkContract : public PortContract {};
 class QueueStoreContract : public PortContract {};

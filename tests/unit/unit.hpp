@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "expect.hpp"
 #include "world.hpp"
 
 namespace ticketing::testing {
@@ -19,19 +20,5 @@ protected:
 
     World world_;
 };
-
-#define TK_OK(expr)                                                                         \
-    ([&]() {                                                                                \
-        auto tk_result_ = (expr);                                                           \
-        EXPECT_TRUE(tk_result_.has_value()) << #expr << ": " << tk_result_.error().message; \
-        return std::move(tk_result_).value();                                               \
-    }())
-
-#define TK_EXPECT_ERROR(expr, errc)                                                     \
-    do {                                                                                \
-        auto tk_result_ = (expr);                                                       \
-        ASSERT_FALSE(tk_result_.has_value()) << #expr << " succeeded, expected " #errc; \
-        EXPECT_EQ(tk_result_.error().code, errc) << tk_result_.error().message;         \
-    } while (false)
 
 }  // namespace ticketing::testing
