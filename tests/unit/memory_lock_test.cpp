@@ -31,3 +31,30 @@ TEST(MemoryLock, AHolderPausedPastItsTtlHasItsFencedWriteRefused) {
 
 }  // namespace
 }  // namespace ticketing::testing
+
+namespace ticketing::testing {
+namespace {
+
+TEST(MemoryDatabase, RowLockWaitTimesOutAsAConflict) {
+    memory::MemoryDatabase db(memory::MemoryDatabaseOptions{50ms});
+    UserId id;
+    {
+        auto uow = db.Begin(ports::TxMode::kOptimistic).value();
+        id = uow->InsertUser({{}, "kim", 0, 0}).value();
+        ASSERT_TRUE(uow->Commit());
+    }
+    auto holder = db.Begin(ports::TxMode::kPessimistic).value();
+    ASSERT_TRUE(holder->FindUserForUpdate(id));
+    auto waiter = db.Begin(ports::TxMode::kPessimistic).value();
+    const auto started = std::chrono::steady_clock::now();
+    auto blocked = waiter->FindUserForUpdate(id);
+    ASSERT_FALSE(blocked);
+    EXPECT_EQ(blocked.error().code, Errc::kConflict);
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 50ms);
+    holder.reset();  // rolled back: the lock is free again
+    auto next = db.Begin(ports::TxMode::kPessimistic).value();
+    EXPECT_TRUE(next->FindUserForUpdate(id));
+}
+
+}  // namespace
+}  // namespace ticketing::testing
