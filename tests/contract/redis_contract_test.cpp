@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <stdexcept>
-
 #include <ticketing/memory/memory_database.hpp>
 #include <ticketing/redis/redis_client.hpp>
 #include <ticketing/redis/redis_lock.hpp>
@@ -34,9 +33,7 @@ public:
         : client_(std::make_shared<redis::RedisClient>(options)),
           prefix_(NextPrefix()),
           queue_(client_, redis::RedisQueueStoreOptions{prefix_}),
-          // Renewal off: the contract's lapsed-lease case stalls a holder past its TTL, as a paused
-          // process would; renewal has its own integration test.
-          lock_(client_, redis::RedisLockOptions{prefix_, false}) {}
+          lock_(client_, redis::RedisLockOptions{prefix_, true}) {}
     ~RedisAdapters() override { DeleteKeys(*client_, prefix_); }
 
     ports::UnitOfWorkFactory& Db() override { return db_; }
@@ -58,7 +55,9 @@ private:
 
 // Records the skip (or, under CI, the failure) when no server is configured; the test body then
 // does not run.
-void RequireRedis() { TK_REQUIRE_SERVICE("TICKETING_TEST_REDIS"); }
+void RequireRedis() {
+    TK_REQUIRE_SERVICE("TICKETING_TEST_REDIS");
+}
 
 BackendFactory RedisBackend() {
     return [](const ports::Clock& clock, ports::Random& random) -> std::unique_ptr<Backend> {
@@ -81,10 +80,7 @@ const BackendParam kRedis{"redis", RedisBackend(), LockStrategyKind::kRedis};
 INSTANTIATE_TEST_SUITE_P(Redis, QueueStoreContract, ::testing::Values(kRedis), BackendName{});
 INSTANTIATE_TEST_SUITE_P(Redis, DistributedLockContract, ::testing::Values(kRedis), BackendName{});
 INSTANTIATE_TEST_SUITE_P(
-    Redis,
-    ConcurrencyScenarios,
-    ::testing::ValuesIn(UnderEveryStrategy("redis", RedisBackend())),
-    BackendName{}
+    Redis, ConcurrencyScenarios, ::testing::ValuesIn(UnderEveryStrategy("redis", RedisBackend())), BackendName{}
 );
 
 }  // namespace

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <ticketing/domain/time.hpp>
+#include <ticketing/error.hpp>
+#include <vector>
+
+namespace ticketing::redis {
+
+using namespace std::chrono_literals;
+
+struct RedisOptions {
+    std::string host{"127.0.0.1"};
+    int port{6379};
+    int db{0};
+    std::string password;  ///< AUTH when not empty
+    Millis connect_timeout{500};
+    /// Bound of one command's write and read; also how long a caller waits for a free connection.
+    Millis command_timeout{500};
+    std::size_t pool_size{8};
+};
+
+/// "redis://[:password@]host[:port][/db]". kInvalidArgument when malformed.
+Result<RedisOptions> ParseRedisUrl(std::string_view url);
+
+/// One server reply, copied out of hiredis.
+struct RedisReply {
+    enum class Type : std::uint8_t { kNil, kInteger, kString, kStatus, kError, kArray };
+
+    Type type{Type::kNil};
+    std::int64_t integer{0};
+    std::string str;  ///< kString, kStatus, kError
+    std::vector<RedisReply> elements;
+
+    bool IsNil() const { return type == Type::kNil; }
+    bool IsError() const { return type == Type::kError; }
+};
+
+/// A Lua script run by EVALSHA; the SHA-1 is computed locally, and a NOSCRIPT reply (fresh or
+/// flushed server) falls back to EVAL, which also caches the script on the server. Immutable.
+class RedisScript {
+public:
+    explicit RedisScript(std::string source);
+    const std::string& Source() const { return source_; }
+    const std::string& Sha1() const { return sha1_; }
+
+private:
+    std::string source_;
+    std::string sha1_;
+};
+
+/// A pool of hiredis connections with connect and command timeouts. Connections are opened lazily
+/// and re-opened after any I/O error, so the client never throws when Redis is down and recovers by
+/// itself once it is back: calls fail with kUnavailable within the timeouts meanwhile. Thread-safe.
+class RedisClient {
+public:
+    explicit RedisClient(RedisOptions options);
+    ~RedisClient();
+    RedisClient(const RedisClient&) = delete;
+    RedisClient& operator=(const RedisClient&) = delete;
+
+    const RedisOptions& Options() const;
+
+    /// One command. An error reply becomes an Error (kUnavailable when the server is loading, busy,
+    /// read-only or out of memory; kInternal otherwise).
+    Result<RedisReply> Command(const std::vector<std::string>& args);
+    /// Several commands in one round trip on one connection; error replies stay in the vector.
+    Result<std::vector<RedisReply>> Pipeline(const std::vector<std::vector<std::string>>& commands);
+    /// EVALSHA with the NOSCRIPT fallback. Errors as Command.
+    Result<RedisReply> Eval(
+        const RedisScript& script, const std::vector<std::string>& keys, const std::vector<std::string>& args
+    );
+    /// The EVALSHA command for a pipeline; pass its reply to EvalReply.
+    static std::vector<std::string> EvalShaCommand(
+        const RedisScript& script, const std::vector<std::string>& keys, const std::vector<std::string>& args
+    );
+    /// Finishes a pipelined EVALSHA: re-runs it with EVAL on NOSCRIPT, translates error replies.
+    Result<RedisReply> EvalReply(
+        RedisReply reply,
+        const RedisScript& script,
+        const std::vector<std::string>& keys,
+        const std::vector<std::string>& args
+    );
+
+    Result<void> Ping();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// An error reply as an Error.
+Error ReplyError(const RedisReply& reply);
+
+}  // namespace ticketing::redis

@@ -1,0 +1,403 @@
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <ticketing/redis/redis_client.hpp>
+
+namespace ticketing::redis {
+namespace {
+
+// ---- SHA-1 (FIPS 180-1), only to name scripts for EVALSHA ----------------------------------------
+
+std::uint32_t Rotl(std::uint32_t x, int n) {
+    return (x << n) | (x >> (32 - n));
+}
+
+std::string Sha1Hex(std::string_view data) {
+    std::array<std::uint32_t, 5> h{0x67452301U, 0xEFCDAB89U, 0x98BADCFEU, 0x10325476U, 0xC3D2E1F0U};
+    std::string msg(data);
+    const std::uint64_t bit_length = static_cast<std::uint64_t>(data.size()) * 8U;
+    msg.push_back(static_cast<char>(0x80));
+    while (msg.size() % 64 != 56) msg.push_back('\0');
+    for (int i = 7; i >= 0; --i) msg.push_back(static_cast<char>((bit_length >> (i * 8)) & 0xFFU));
+    for (std::size_t chunk = 0; chunk < msg.size(); chunk += 64) {
+        std::array<std::uint32_t, 80> w{};
+        for (std::size_t i = 0; i < 16; ++i) {
+            for (std::size_t b = 0; b < 4; ++b) {
+                w[i] = (w[i] << 8) | static_cast<std::uint8_t>(msg[chunk + i * 4 + b]);
+            }
+        }
+        for (std::size_t i = 16; i < 80; ++i) w[i] = Rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+        auto [a, b, c, d, e] = h;
+        for (std::size_t i = 0; i < 80; ++i) {
+            std::uint32_t f = 0;
+            std::uint32_t k = 0;
+            if (i < 20) {
+                f = (b & c) | (~b & d);
+                k = 0x5A827999U;
+            } else if (i < 40) {
+                f = b ^ c ^ d;
+                k = 0x6ED9EBA1U;
+            } else if (i < 60) {
+                f = (b & c) | (b & d) | (c & d);
+                k = 0x8F1BBCDCU;
+            } else {
+                f = b ^ c ^ d;
+                k = 0xCA62C1D6U;
+            }
+            const std::uint32_t t = Rotl(a, 5) + f + e + k + w[i];
+            e = d;
+            d = c;
+            c = Rotl(b, 30);
+            b = a;
+            a = t;
+        }
+        h[0] += a;
+        h[1] += b;
+        h[2] += c;
+        h[3] += d;
+        h[4] += e;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (auto word : h) {
+        for (int shift = 28; shift >= 0; shift -= 4) out.push_back(kHex[(word >> shift) & 0xFU]);
+    }
+    return out;
+}
+
+// ---- RAII over hiredis ----------------------------------------------------------------------------
+
+struct ContextFree {
+    void operator()(redisContext* c) const { redisFree(c); }
+};
+using ContextPtr = std::unique_ptr<redisContext, ContextFree>;
+
+struct ReplyFree {
+    void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
+
+timeval ToTimeval(Millis ms) {
+    timeval tv{};
+    tv.tv_sec = static_cast<decltype(tv.tv_sec)>(ms.count() / 1000);
+    tv.tv_usec = static_cast<decltype(tv.tv_usec)>((ms.count() % 1000) * 1000);
+    return tv;
+}
+
+RedisReply Copy(const redisReply& r) {
+    RedisReply out;
+    switch (r.type) {
+        case REDIS_REPLY_INTEGER:
+            out.type = RedisReply::Type::kInteger;
+            out.integer = r.integer;
+            break;
+        case REDIS_REPLY_STRING:
+        case REDIS_REPLY_STATUS:
+        case REDIS_REPLY_ERROR:
+            out.type = r.type == REDIS_REPLY_STRING   ? RedisReply::Type::kString
+                       : r.type == REDIS_REPLY_STATUS ? RedisReply::Type::kStatus
+                                                      : RedisReply::Type::kError;
+            out.str.assign(r.str, r.len);
+            break;
+        case REDIS_REPLY_ARRAY:
+            out.type = RedisReply::Type::kArray;
+            out.elements.reserve(r.elements);
+            for (std::size_t i = 0; i < r.elements; ++i) out.elements.push_back(Copy(*r.element[i]));
+            break;
+        default:
+            out.type = RedisReply::Type::kNil;
+            break;
+    }
+    return out;
+}
+
+// hiredis writes with write(2): a peer that closed the socket would raise SIGPIPE and kill the
+// process. Block it on this thread around the I/O and swallow one that was raised meanwhile, without
+// touching the process-wide disposition the host application owns.
+class SigpipeGuard {
+public:
+    SigpipeGuard() {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        sigset_t pending;
+        sigemptyset(&pending);
+        sigpending(&pending);
+        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+        pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+    }
+    ~SigpipeGuard() {
+        if (!was_pending_) {
+            sigset_t pending;
+            sigemptyset(&pending);
+            sigpending(&pending);
+            if (sigismember(&pending, SIGPIPE) == 1) {
+                timespec zero{};
+                while (sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {
+                }
+            }
+        }
+        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    }
+    SigpipeGuard(const SigpipeGuard&) = delete;
+    SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+private:
+    sigset_t pipe_{};
+    sigset_t old_{};
+    bool was_pending_{false};
+};
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+// ---- URL, script, errors ----------------------------------------------------------------------------
+
+Result<RedisOptions> ParseRedisUrl(std::string_view url) {
+    constexpr std::string_view kScheme = "redis://";
+    if (!StartsWith(url, kScheme)) return MakeError(Errc::kInvalidArgument, "not a redis:// URL: " + std::string(url));
+    RedisOptions out;
+    std::string_view rest = url.substr(kScheme.size());
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+        auto userinfo = rest.substr(0, at);
+        if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+            out.password = std::string(userinfo.substr(colon + 1));
+        } else {
+            out.password = std::string(userinfo);
+        }
+        rest = rest.substr(at + 1);
+    }
+    std::string_view hostport = rest;
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+        hostport = rest.substr(0, slash);
+        auto db = rest.substr(slash + 1);
+        if (const auto query = db.find('?'); query != std::string_view::npos) db = db.substr(0, query);
+        if (!db.empty()) {
+            const auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), out.db);
+            if (ec != std::errc{} || end != db.data() + db.size() || out.db < 0) {
+                return MakeError(Errc::kInvalidArgument, "bad database number in " + std::string(url));
+            }
+        }
+    }
+    if (const auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
+        auto port = hostport.substr(colon + 1);
+        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
+        if (ec != std::errc{} || end != port.data() + port.size() || out.port <= 0 || out.port > 65535) {
+            return MakeError(Errc::kInvalidArgument, "bad port in " + std::string(url));
+        }
+        hostport = hostport.substr(0, colon);
+    }
+    if (!hostport.empty()) out.host = std::string(hostport);
+    return out;
+}
+
+RedisScript::RedisScript(std::string source) : source_(std::move(source)), sha1_(Sha1Hex(source_)) {}
+
+Error ReplyError(const RedisReply& reply) {
+    // Conditions that pass when the server does: report them as "backend down" (503), not a bug.
+    for (std::string_view transient : {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "TRYAGAIN", "CLUSTERDOWN"}) {
+        if (StartsWith(reply.str, transient)) return Error{Errc::kUnavailable, "redis: " + reply.str};
+    }
+    return Error{Errc::kInternal, "redis: " + reply.str};
+}
+
+// ---- the pool ---------------------------------------------------------------------------------------
+
+struct RedisClient::Impl {
+    explicit Impl(RedisOptions o) : options(std::move(o)), free_slots(std::max<std::size_t>(options.pool_size, 1)) {}
+
+    RedisOptions options;
+    std::mutex mutex;
+    std::condition_variable released;
+    std::size_t free_slots;
+    std::vector<ContextPtr> idle;  // connected contexts not in use
+
+    std::string Where() const { return options.host + ":" + std::to_string(options.port); }
+
+    // A borrowed connection: returned to the pool on destruction, or freed when marked broken.
+    class Lease {
+    public:
+        Lease(Impl& pool, ContextPtr ctx) : pool_(pool), ctx_(std::move(ctx)) {}
+        ~Lease() { pool_.Return(std::move(ctx_)); }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        redisContext* Get() const { return ctx_.get(); }
+        void Broken() { ctx_.reset(); }
+
+    private:
+        Impl& pool_;
+        ContextPtr ctx_;
+    };
+
+    void Return(ContextPtr ctx) {
+        {
+            std::lock_guard lock(mutex);
+            if (ctx) idle.push_back(std::move(ctx));
+            ++free_slots;
+        }
+        released.notify_one();
+    }
+
+    Result<ContextPtr> Connect() {
+        const auto tv = ToTimeval(options.connect_timeout);
+        ContextPtr ctx(redisConnectWithTimeout(options.host.c_str(), options.port, tv));
+        if (!ctx) return MakeError(Errc::kUnavailable, "redis " + Where() + ": out of memory");
+        if (ctx->err != 0) return MakeError(Errc::kUnavailable, "redis " + Where() + ": " + ctx->errstr);
+        if (redisSetTimeout(ctx.get(), ToTimeval(options.command_timeout)) != REDIS_OK) {
+            return MakeError(Errc::kUnavailable, "redis " + Where() + ": cannot set timeouts");
+        }
+        redisEnableKeepAlive(ctx.get());
+        std::vector<std::vector<std::string>> setup;
+        if (!options.password.empty()) setup.push_back({"AUTH", options.password});
+        if (options.db != 0) setup.push_back({"SELECT", std::to_string(options.db)});
+        if (!setup.empty()) {
+            auto replies = Run(ctx.get(), setup);
+            if (!replies) return Forward(replies.error());
+            for (const auto& reply : *replies) {
+                if (reply.IsError()) return MakeError(Errc::kUnavailable, "redis " + Where() + ": " + reply.str);
+            }
+        }
+        return ctx;
+    }
+
+    // Borrows a connection, connecting if needed; waits at most the command timeout for a free one.
+    Result<std::unique_ptr<Lease>> Borrow() {
+        ContextPtr ctx;
+        {
+            std::unique_lock lock(mutex);
+            if (!released.wait_for(lock, options.command_timeout, [&] { return free_slots > 0; })) {
+                return MakeError(Errc::kUnavailable, "redis " + Where() + ": no free connection in the pool");
+            }
+            --free_slots;
+            if (!idle.empty()) {
+                ctx = std::move(idle.back());
+                idle.pop_back();
+            }
+        }
+        if (!ctx) {
+            auto connected = Connect();
+            if (!connected) {
+                Return(nullptr);
+                return Forward(connected.error());
+            }
+            ctx = std::move(*connected);
+        }
+        return std::make_unique<Lease>(*this, std::move(ctx));
+    }
+
+    // Sends the commands and reads one reply each. An I/O error leaves the context unusable.
+    Result<std::vector<RedisReply>> Run(redisContext* ctx, const std::vector<std::vector<std::string>>& commands) {
+        SigpipeGuard guard;
+        std::vector<const char*> argv;
+        std::vector<std::size_t> argv_len;
+        for (const auto& command : commands) {
+            argv.clear();
+            argv_len.clear();
+            for (const auto& arg : command) {
+                argv.push_back(arg.data());
+                argv_len.push_back(arg.size());
+            }
+            if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), argv_len.data()) != REDIS_OK) {
+                return MakeError(Errc::kUnavailable, "redis " + Where() + ": " + ctx->errstr);
+            }
+        }
+        std::vector<RedisReply> out;
+        out.reserve(commands.size());
+        for (std::size_t i = 0; i < commands.size(); ++i) {
+            void* raw = nullptr;
+            if (redisGetReply(ctx, &raw) != REDIS_OK || raw == nullptr) {
+                const std::string why = ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)
+                                            ? "timed out"
+                                            : std::string(ctx->errstr);
+                return MakeError(Errc::kUnavailable, "redis " + Where() + ": " + why);
+            }
+            ReplyPtr reply(static_cast<redisReply*>(raw));
+            out.push_back(Copy(*reply));
+        }
+        return out;
+    }
+
+    Result<std::vector<RedisReply>> Execute(const std::vector<std::vector<std::string>>& commands) {
+        auto conn = Borrow();
+        if (!conn) return Forward(conn.error());
+        auto replies = Run((*conn)->Get(), commands);
+        if (!replies) (*conn)->Broken();  // discard: a half-read reply would poison the next caller
+        return replies;
+    }
+};
+
+RedisClient::RedisClient(RedisOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+RedisClient::~RedisClient() = default;
+
+const RedisOptions& RedisClient::Options() const {
+    return impl_->options;
+}
+
+Result<RedisReply> RedisClient::Command(const std::vector<std::string>& args) {
+    auto replies = impl_->Execute({args});
+    if (!replies) return Forward(replies.error());
+    auto& reply = replies->front();
+    if (reply.IsError()) return tl::unexpected<Error>(ReplyError(reply));
+    return std::move(reply);
+}
+
+Result<std::vector<RedisReply>> RedisClient::Pipeline(const std::vector<std::vector<std::string>>& commands) {
+    if (commands.empty()) return std::vector<RedisReply>{};
+    return impl_->Execute(commands);
+}
+
+std::vector<std::string> RedisClient::EvalShaCommand(
+    const RedisScript& script, const std::vector<std::string>& keys, const std::vector<std::string>& args
+) {
+    std::vector<std::string> command;
+    command.reserve(3 + keys.size() + args.size());
+    command.emplace_back("EVALSHA");
+    command.push_back(script.Sha1());
+    command.push_back(std::to_string(keys.size()));
+    command.insert(command.end(), keys.begin(), keys.end());
+    command.insert(command.end(), args.begin(), args.end());
+    return command;
+}
+
+Result<RedisReply> RedisClient::EvalReply(
+    RedisReply reply,
+    const RedisScript& script,
+    const std::vector<std::string>& keys,
+    const std::vector<std::string>& args
+) {
+    if (reply.IsError() && StartsWith(reply.str, "NOSCRIPT")) {
+        auto command = EvalShaCommand(script, keys, args);
+        command[0] = "EVAL";
+        command[1] = script.Source();
+        return Command(command);
+    }
+    if (reply.IsError()) return tl::unexpected<Error>(ReplyError(reply));
+    return reply;
+}
+
+Result<RedisReply> RedisClient::Eval(
+    const RedisScript& script, const std::vector<std::string>& keys, const std::vector<std::string>& args
+) {
+    auto replies = impl_->Execute({EvalShaCommand(script, keys, args)});
+    if (!replies) return Forward(replies.error());
+    return EvalReply(std::move(replies->front()), script, keys, args);
+}
+
+Result<void> RedisClient::Ping() {
+    auto reply = Command({"PING"});
+    if (!reply) return Forward(reply.error());
+    return {};
+}
+
+}  // namespace ticketing::redis
