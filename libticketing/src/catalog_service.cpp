@@ -1,6 +1,7 @@
 #include <string>
 #include <ticketing/app/catalog_service.hpp>
 
+#include "catalog_reader.hpp"
 #include "internal.hpp"
 
 namespace ticketing {
@@ -37,31 +38,34 @@ Result<CreatedConcert> CatalogService::CreateConcert(const NewConcert& request) 
         out.schedules.push_back(schedule);
     }
     if (auto committed = db.Commit(); !committed) return Forward(committed.error());
+    internal::CatalogReader(ctx_).Invalidate();
     return out;
 }
 
 Result<Page<Concert>> CatalogService::ListConcerts(std::optional<Timestamp> open_at, PageQuery query) {
     auto page = ToPageRequest(query);
     if (!page) return Forward(page.error());
-    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-    if (!uow) return Forward(uow.error());
     const auto limit = page->limit;
     ++page->limit;
-    auto concerts = (*uow)->ListConcertsOpenAt(open_at.value_or(ctx_.clock.Now()), *page);
+    // "Now" is taken to the second, so that a flash crowd's list requests share one cache entry.
+    const auto at = open_at.value_or(std::chrono::floor<Seconds>(ctx_.clock.Now()));
+    auto concerts = internal::CatalogReader(ctx_).ListConcertsOpenAt(at, *page);
     if (!concerts) return Forward(concerts.error());
     return internal::ToPage(std::move(*concerts), limit, [](const Concert& c) { return c.id.value; });
 }
 
 Result<std::vector<ScheduleAvailability>> CatalogService::ListSchedules(ConcertId concert) {
-    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-    if (!uow) return Forward(uow.error());
-    auto& db = **uow;
-    if (auto found = internal::RequireFound(db.FindConcert(concert), "concert " + std::to_string(concert.value));
+    internal::CatalogReader catalog(ctx_);
+    if (auto found = internal::RequireFound(catalog.FindConcert(concert), "concert " + std::to_string(concert.value));
         !found) {
         return Forward(found.error());
     }
-    auto schedules = db.ListSchedules(concert);
+    auto schedules = catalog.ListSchedules(concert);
     if (!schedules) return Forward(schedules.error());
+    // Availability changes with every hold: always read live.
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    auto& db = **uow;
     const auto now = ctx_.clock.Now();
     std::vector<ScheduleAvailability> out;
     out.reserve(schedules->size());
@@ -76,14 +80,15 @@ Result<std::vector<ScheduleAvailability>> CatalogService::ListSchedules(ConcertI
 Result<SeatMap> CatalogService::GetSeatMap(std::string_view token, ScheduleId schedule_id) {
     auto grant = queue_.Authorize(token);
     if (!grant) return Forward(grant.error());
-    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-    if (!uow) return Forward(uow.error());
-    auto schedule =
-        internal::RequireFound((*uow)->FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value));
+    auto schedule = internal::RequireFound(
+        internal::CatalogReader(ctx_).FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value)
+    );
     if (!schedule) return Forward(schedule.error());
     if (schedule->concert_id != grant->concert_id) {
         return MakeError(Errc::kForbidden, "the queue token is for another concert");
     }
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
     auto seats = (*uow)->ListSeats(schedule_id);
     if (!seats) return Forward(seats.error());
     const auto now = ctx_.clock.Now();

@@ -1,6 +1,7 @@
 #include <string>
 #include <ticketing/app/queue_service.hpp>
 
+#include "catalog_reader.hpp"
 #include "internal.hpp"
 
 namespace ticketing {
@@ -21,7 +22,11 @@ Result<JoinResult> QueueService::Join(ConcertId concert, UserId user) {
         if (auto found = internal::RequireFound((*uow)->FindUser(user), "user " + std::to_string(user.value)); !found) {
             return Forward(found.error());
         }
-        auto found = internal::RequireFound((*uow)->FindConcert(concert), "concert " + std::to_string(concert.value));
+    }
+    {
+        auto found = internal::RequireFound(
+            internal::CatalogReader(ctx_).FindConcert(concert), "concert " + std::to_string(concert.value)
+        );
         if (!found) return Forward(found.error());
     }
     const auto token = MakeQueueToken(concert, ctx_.random.Token());

@@ -3,6 +3,7 @@
 #include <ticketing/app/reservation_service.hpp>
 #include <vector>
 
+#include "catalog_reader.hpp"
 #include "internal.hpp"
 
 namespace ticketing {
@@ -56,21 +57,16 @@ Result<Reservation> ReservationService::Hold(
         return MakeError(Errc::kSeatLimitExceeded, "at most " + std::to_string(limit) + " seats per reservation");
     }
 
-    Schedule schedule;
-    Concert concert;
-    {
-        auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-        if (!uow) return Forward(uow.error());
-        auto found =
-            internal::RequireFound((*uow)->FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value));
-        if (!found) return Forward(found.error());
-        schedule = *found;
-        auto found_concert = internal::RequireFound(
-            (*uow)->FindConcert(schedule.concert_id), "concert " + std::to_string(schedule.concert_id.value)
-        );
-        if (!found_concert) return Forward(found_concert.error());
-        concert = *found_concert;
-    }
+    internal::CatalogReader catalog(ctx_);
+    auto found_schedule =
+        internal::RequireFound(catalog.FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value));
+    if (!found_schedule) return Forward(found_schedule.error());
+    const Schedule schedule = *found_schedule;
+    auto found_concert = internal::RequireFound(
+        catalog.FindConcert(schedule.concert_id), "concert " + std::to_string(schedule.concert_id.value)
+    );
+    if (!found_concert) return Forward(found_concert.error());
+    const Concert concert = *found_concert;
     if (schedule.concert_id != grant->concert_id) {
         return MakeError(Errc::kForbidden, "the queue token is for another concert");
     }

@@ -5,7 +5,7 @@ namespace ticketing {
 Ticketing::Ticketing(const Backends& backends, Settings settings)
     : settings_(std::move(settings)),
       locks_(MakeLockStrategy(settings_.lock, backends.db, backends.lock, backends.random)),
-      ctx_{backends.db, backends.queue, backends.clock, backends.random, *locks_, settings_},
+      ctx_{backends.db, backends.queue, backends.clock, backends.random, *locks_, settings_, backends.cache},
       queue_(ctx_),
       catalog_(ctx_, queue_),
       reservations_(ctx_, queue_),

@@ -31,6 +31,7 @@ protected:
 class UnitOfWorkContract : public PortContract {};
 class QueueStoreContract : public PortContract {};
 class DistributedLockContract : public PortContract {};
+class CatalogCacheContract : public PortContract {};
 /// Whole use cases raced against one backend under the parameter's lock strategy.
 class ConcurrencyScenarios : public ::testing::TestWithParam<BackendParam> {
 protected:

@@ -9,6 +9,7 @@ const BackendParam kMemory{"memory", MemoryBackend(), LockStrategyKind::kOptimis
 INSTANTIATE_TEST_SUITE_P(Memory, UnitOfWorkContract, ::testing::Values(kMemory), BackendName{});
 INSTANTIATE_TEST_SUITE_P(Memory, QueueStoreContract, ::testing::Values(kMemory), BackendName{});
 INSTANTIATE_TEST_SUITE_P(Memory, DistributedLockContract, ::testing::Values(kMemory), BackendName{});
+INSTANTIATE_TEST_SUITE_P(Memory, CatalogCacheContract, ::testing::Values(kMemory), BackendName{});
 INSTANTIATE_TEST_SUITE_P(
     Memory, ConcurrencyScenarios, ::testing::ValuesIn(UnderEveryStrategy("memory", MemoryBackend())), BackendName{}
 );

@@ -1,4 +1,4 @@
-// The contract suites against the Redis adapters (queue store and lock), with the memory database.
+// The contract suites against the Redis adapters (queue store, lock, catalog cache), with the memory database.
 // Needs TICKETING_TEST_REDIS (scripts/services start); every backend gets its own key prefix, so the
 // executable can share the server with other test runs.
 #include <unistd.h>
@@ -6,6 +6,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <ticketing/memory/memory_database.hpp>
+#include <ticketing/redis/redis_catalog_cache.hpp>
 #include <ticketing/redis/redis_client.hpp>
 #include <ticketing/redis/redis_lock.hpp>
 #include <ticketing/redis/redis_queue_store.hpp>
@@ -33,12 +34,14 @@ public:
         : client_(std::make_shared<redis::RedisClient>(options)),
           prefix_(NextPrefix()),
           queue_(client_, redis::RedisQueueStoreOptions{prefix_}),
-          lock_(client_, redis::RedisLockOptions{prefix_, true}) {}
+          lock_(client_, redis::RedisLockOptions{prefix_, true}),
+          cache_(client_, redis::RedisCatalogCacheOptions{prefix_}) {}
     ~RedisAdapters() override { DeleteKeys(*client_, prefix_); }
 
     ports::UnitOfWorkFactory& Db() override { return db_; }
     ports::QueueStore& Queue() override { return queue_; }
     ports::DistributedLock& Lock() override { return lock_; }
+    ports::CatalogCache* Cache() override { return &cache_; }
 
 private:
     static std::string NextPrefix() {
@@ -51,6 +54,7 @@ private:
     memory::MemoryDatabase db_{memory::MemoryDatabaseOptions{std::chrono::milliseconds{2000}}};
     redis::RedisQueueStore queue_;
     redis::RedisLock lock_;
+    redis::RedisCatalogCache cache_;
 };
 
 // Records the skip (or, under CI, the failure) when no server is configured; the test body then
@@ -79,6 +83,7 @@ const BackendParam kRedis{"redis", RedisBackend(), LockStrategyKind::kRedis};
 
 INSTANTIATE_TEST_SUITE_P(Redis, QueueStoreContract, ::testing::Values(kRedis), BackendName{});
 INSTANTIATE_TEST_SUITE_P(Redis, DistributedLockContract, ::testing::Values(kRedis), BackendName{});
+INSTANTIATE_TEST_SUITE_P(Redis, CatalogCacheContract, ::testing::Values(kRedis), BackendName{});
 INSTANTIATE_TEST_SUITE_P(
     Redis, ConcurrencyScenarios, ::testing::ValuesIn(UnderEveryStrategy("redis", RedisBackend())), BackendName{}
 );

@@ -1,5 +1,6 @@
 #include "backend.hpp"
 
+#include <ticketing/memory/memory_catalog_cache.hpp>
 #include <ticketing/memory/memory_database.hpp>
 #include <ticketing/memory/memory_lock.hpp>
 #include <ticketing/memory/memory_queue_store.hpp>
@@ -9,15 +10,17 @@ namespace {
 
 class MemoryAdapters final : public Backend {
 public:
-    MemoryAdapters(const ports::Clock& clock, ports::Random& random) : lock_(clock, random) {}
+    MemoryAdapters(const ports::Clock& clock, ports::Random& random) : lock_(clock, random), cache_(clock) {}
     ports::UnitOfWorkFactory& Db() override { return db_; }
     ports::QueueStore& Queue() override { return queue_; }
     ports::DistributedLock& Lock() override { return lock_; }
+    ports::CatalogCache* Cache() override { return &cache_; }
 
 private:
     memory::MemoryDatabase db_{memory::MemoryDatabaseOptions{std::chrono::milliseconds{2000}}};
     memory::MemoryQueueStore queue_;
     memory::MemoryLock lock_;
+    memory::MemoryCatalogCache cache_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 #include <ticketing/app/settings.hpp>
+#include <ticketing/ports/catalog_cache.hpp>
 #include <ticketing/ports/clock.hpp>
 #include <ticketing/ports/distributed_lock.hpp>
 #include <ticketing/ports/queue_store.hpp>
@@ -22,6 +23,8 @@ public:
     virtual ports::UnitOfWorkFactory& Db() = 0;
     virtual ports::QueueStore& Queue() = 0;
     virtual ports::DistributedLock& Lock() = 0;
+    /// The catalog cache, when the family has one.
+    virtual ports::CatalogCache* Cache() { return nullptr; }
 };
 
 using BackendFactory = std::function<std::unique_ptr<Backend>(const ports::Clock&, ports::Random&)>;

@@ -21,6 +21,7 @@ struct Backends {
     ports::Clock& clock;
     ports::Random& random;
     ports::DistributedLock* lock{nullptr};  ///< required by the redis strategy
+    ports::CatalogCache* cache{nullptr};    ///< optional read-through cache of the catalog
 };
 
 /// Every use case, wired once. Thread-safe.

@@ -3,6 +3,7 @@
 #include <optional>
 #include <ticketing/app/lock_strategy.hpp>
 #include <ticketing/app/settings.hpp>
+#include <ticketing/ports/catalog_cache.hpp>
 #include <ticketing/ports/clock.hpp>
 #include <ticketing/ports/queue_store.hpp>
 #include <ticketing/ports/random.hpp>
@@ -19,6 +20,7 @@ struct Context {
     ports::Random& random;
     LockStrategy& locks;
     const Settings& settings;
+    ports::CatalogCache* cache{nullptr};  ///< optional
 };
 
 /// One page of a list; `next_cursor` is absent on the last page.

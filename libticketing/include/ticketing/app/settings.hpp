@@ -56,6 +56,8 @@ struct Settings {
     LockSettings lock;
     OutboxSettings outbox;
     Millis idempotency_ttl{24h};
+    /// How long catalog reads (concerts, schedules) stay cached when a cache is configured.
+    Millis catalog_cache_ttl{30s};
 };
 
 }  // namespace ticketing

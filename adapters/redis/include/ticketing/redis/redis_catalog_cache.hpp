@@ -1,0 +1,35 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <ticketing/ports/catalog_cache.hpp>
+#include <ticketing/redis/redis_client.hpp>
+
+namespace ticketing::redis {
+
+struct RedisCatalogCacheOptions {
+    /// Prepended to every key; must not contain '{' or '}'.
+    std::string key_prefix;
+};
+
+/// The catalog cache on Redis. Entries live under a generation number, so one INCR invalidates
+/// every entry for every instance at once; old generations expire by their TTL. All keys share the
+/// hash tag `{catalog}` (one Redis Cluster slot), so a read is one script and one round trip:
+///   P cc:{catalog}:gen          STRING  the current generation
+///   P cc:{catalog}:<gen>:<key>  STRING  an entry, with PX ttl
+/// Thread-safe.
+class RedisCatalogCache final : public ports::CatalogCache {
+public:
+    explicit RedisCatalogCache(std::shared_ptr<RedisClient> client, RedisCatalogCacheOptions options = {});
+
+    Result<std::optional<std::string>> Get(std::string_view key) override;
+    Result<void> Put(std::string_view key, std::string_view value, Millis ttl) override;
+    Result<void> InvalidateAll() override;
+
+private:
+    std::shared_ptr<RedisClient> client_;
+    std::string generation_key_;
+    std::string entry_prefix_;
+};
+
+}  // namespace ticketing::redis

@@ -1,0 +1,37 @@
+#pragma once
+
+// Catalog reads through the optional cache; not installed.
+
+#include <optional>
+#include <ticketing/app/context.hpp>
+#include <vector>
+
+namespace ticketing::internal {
+
+/// Reads concerts and schedules from the cache when it has them, else from the database (and fills
+/// the cache). A cache that fails is skipped. Thread-safe.
+class CatalogReader {
+public:
+    explicit CatalogReader(const Context& ctx) : ctx_(ctx) {}
+
+    Result<std::optional<Concert>> FindConcert(ConcertId id);
+    Result<std::optional<Schedule>> FindSchedule(ScheduleId id);
+    Result<std::vector<Schedule>> ListSchedules(ConcertId concert);
+    Result<std::vector<Concert>> ListConcertsOpenAt(Timestamp at, ports::PageRequest page);
+    /// After a catalog write.
+    void Invalidate();
+
+private:
+    template <class T, class Load>
+    Result<std::vector<T>> Cached(const std::string& key, Load load);
+
+    Context ctx_;
+};
+
+// The cache's encoding of catalog rows (length-prefixed fields).
+std::string EncodeRows(const std::vector<Concert>& rows);
+std::string EncodeRows(const std::vector<Schedule>& rows);
+std::optional<std::vector<Concert>> DecodeConcerts(std::string_view text);
+std::optional<std::vector<Schedule>> DecodeSchedules(std::string_view text);
+
+}  // namespace ticketing::internal

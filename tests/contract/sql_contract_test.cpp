@@ -1,0 +1,131 @@
+// The contract suites against the SQL database: SQLite (a fresh temp file per test) and MariaDB (a
+// fresh database per test on the server of TICKETING_TEST_MYSQL, dropped afterwards). The queue and
+// lock are the memory adapters: this executable tests the database.
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <ticketing/memory/memory_lock.hpp>
+#include <ticketing/memory/memory_queue_store.hpp>
+#include <ticketing/sql/sql_database.hpp>
+
+#include "contract.hpp"
+#include "services.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+std::string UniqueSuffix() {
+    static std::atomic<int> counter{0};
+    static const auto salt = std::random_device{}();
+    return std::to_string(::getpid()) + "_" + std::to_string(salt % 100000) + "_" + std::to_string(++counter);
+}
+
+// The parts every SQL backend shares: the database under test plus in-process queue and lock.
+class SqlAdapters : public Backend {
+public:
+    SqlAdapters(const ports::Clock& clock, ports::Random& random) : lock_(clock, random) {}
+    ports::UnitOfWorkFactory& Db() override { return *db_; }
+    ports::QueueStore& Queue() override { return queue_; }
+    ports::DistributedLock& Lock() override { return lock_; }
+
+protected:
+    std::unique_ptr<sql::SqlDatabase> db_;
+
+private:
+    memory::MemoryQueueStore queue_;
+    memory::MemoryLock lock_;
+};
+
+class SqliteAdapters final : public SqlAdapters {
+public:
+    SqliteAdapters(const ports::Clock& clock, ports::Random& random)
+        : SqlAdapters(clock, random),
+          path_(std::filesystem::temp_directory_path() / ("tk-contract-" + UniqueSuffix() + ".db")) {
+        sql::SqlOptions options;
+        options.url = "sqlite://" + path_.string();
+        options.pool_size = 8;
+        options.busy_timeout = Millis{5000};
+        db_ = std::make_unique<sql::SqlDatabase>(options);
+    }
+    ~SqliteAdapters() override {
+        db_.reset();
+        std::error_code ignored;
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            std::filesystem::remove(path_.string() + suffix, ignored);
+        }
+    }
+
+private:
+    std::filesystem::path path_;
+};
+
+class MariadbAdapters final : public SqlAdapters {
+public:
+    MariadbAdapters(const ports::Clock& clock, ports::Random& random, std::string server_url)
+        : SqlAdapters(clock, random), server_url_(std::move(server_url)), database_("t_" + UniqueSuffix()) {
+        sql::CreateMysqlDatabase(server_url_, database_);
+        sql::SqlOptions options;
+        options.url = sql::WithMysqlDatabase(server_url_, database_);
+        options.pool_size = 16;
+        options.busy_timeout = Millis{5000};
+        db_ = std::make_unique<sql::SqlDatabase>(options);
+    }
+    ~MariadbAdapters() override {
+        db_.reset();
+        try {
+            sql::DropMysqlDatabase(server_url_, database_);
+        } catch (const std::exception&) {
+            // Best effort: a leftover t_* database is harmless test debris.
+        }
+    }
+
+private:
+    std::string server_url_;
+    std::string database_;
+};
+
+BackendFactory SqliteBackend() {
+    return [](const ports::Clock& clock, ports::Random& random) -> std::unique_ptr<Backend> {
+        return std::make_unique<SqliteAdapters>(clock, random);
+    };
+}
+
+// Records the skip (or, under CI, the failure) when no server is configured; the test body then
+// does not run.
+void RequireMysql() {
+    TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
+}
+
+BackendFactory MariadbBackend() {
+    return [](const ports::Clock& clock, ports::Random& random) -> std::unique_ptr<Backend> {
+        const auto url = ServiceUrl("TICKETING_TEST_MYSQL");
+        if (url.empty()) {
+            RequireMysql();
+            return MemoryBackend()(clock, random);  // a stand-in the skipped test never uses
+        }
+        return std::make_unique<MariadbAdapters>(clock, random, url);
+    };
+}
+
+const BackendParam kSqlite{"sqlite", SqliteBackend(), LockStrategyKind::kOptimistic};
+const BackendParam kMariadb{"mariadb", MariadbBackend(), LockStrategyKind::kOptimistic};
+
+// The queue store and lock here are the memory ones: their contracts run in ticketing_contract_memory.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(QueueStoreContract);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DistributedLockContract);
+
+INSTANTIATE_TEST_SUITE_P(Sql, UnitOfWorkContract, ::testing::Values(kSqlite, kMariadb), BackendName{});
+
+std::vector<BackendParam> Scenarios() {
+    auto out = UnderEveryStrategy("sqlite", SqliteBackend());
+    auto mariadb = UnderEveryStrategy("mariadb", MariadbBackend());
+    out.insert(out.end(), mariadb.begin(), mariadb.end());
+    return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sql, ConcurrencyScenarios, ::testing::ValuesIn(Scenarios()), BackendName{});
+
+}  // namespace
+}  // namespace ticketing::testing

@@ -1,0 +1,60 @@
+// Catalog reads go through the cache; writes invalidate it; availability is always live.
+#include <ticketing/memory/memory_database.hpp>
+
+#include "catalog_reader.hpp"  // the core's private codec, tested directly
+#include "unit.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+class CatalogCacheRules : public RulesTest {};
+
+TEST_F(CatalogCacheRules, CachedReadsSurviveADatabaseOutageAndAvailabilityStaysLive) {
+    auto concert = W().NewConcert(10);
+    auto token = W().Admit(concert.concert.id, W().NewUser());
+    ASSERT_EQ(TK_OK(App().Catalog().ListSchedules(concert.concert.id))[0].available_seats, 10);
+    TK_OK(App().Catalog().ListConcerts(std::nullopt, {}));
+    // Holds change availability: the cached schedule list must not hide it.
+    TK_OK(App().Reservations().Hold(token, concert.schedules[0].id, W().Seats(concert.schedules[0].id, {1, 2})));
+    EXPECT_EQ(TK_OK(App().Catalog().ListSchedules(concert.concert.id))[0].available_seats, 8);
+
+    auto& db = dynamic_cast<memory::MemoryDatabase&>(W().Adapters().Db());
+    db.SetAvailable(false);
+    auto listed = TK_OK(App().Catalog().ListConcerts(std::nullopt, {}));  // same second: served from the cache
+    EXPECT_EQ(listed.items.size(), 1U);
+    TK_EXPECT_ERROR(App().Catalog().ListSchedules(concert.concert.id), Errc::kUnavailable);  // availability is live
+    db.SetAvailable(true);
+}
+
+TEST_F(CatalogCacheRules, ANewConcertShowsAtOnce) {
+    W().NewConcert(1);
+    EXPECT_EQ(TK_OK(App().Catalog().ListConcerts(std::nullopt, {})).items.size(), 1U);
+    W().NewConcert(1);
+    EXPECT_EQ(TK_OK(App().Catalog().ListConcerts(std::nullopt, {})).items.size(), 2U);
+}
+
+TEST_F(CatalogCacheRules, UnknownIdsAreNotCached) {
+    TK_EXPECT_ERROR(App().Catalog().ListSchedules(ConcertId{1}), Errc::kNotFound);
+    auto concert = W().NewConcert(1);
+    ASSERT_EQ(concert.concert.id, ConcertId{1});
+    EXPECT_EQ(TK_OK(App().Catalog().ListSchedules(ConcertId{1})).size(), 1U);
+}
+
+TEST(CatalogCodec, RoundTripsAndRejectsDamage) {
+    std::vector<Concert> concerts{{ConcertId{3}, "semi;colon:and\nnewline", kStart, kStart + 1h}};
+    const auto text = internal::EncodeRows(concerts);
+    auto decoded = internal::DecodeConcerts(text).value();
+    ASSERT_EQ(decoded.size(), 1U);
+    EXPECT_EQ(decoded[0].title, concerts[0].title);
+    EXPECT_EQ(decoded[0].reservation_closes_at, kStart + 1h);
+    std::vector<Schedule> schedules{{ScheduleId{4}, ConcertId{3}, kStart, 99'000, 50}};
+    auto back = internal::DecodeSchedules(internal::EncodeRows(schedules)).value();
+    EXPECT_EQ(back[0].price, 99'000);
+    EXPECT_EQ(back[0].total_seats, 50);
+    EXPECT_FALSE(internal::DecodeConcerts(text.substr(0, text.size() - 2)).has_value());
+    EXPECT_FALSE(internal::DecodeConcerts(text + "x").has_value());
+    EXPECT_FALSE(internal::DecodeSchedules("").has_value());
+}
+
+}  // namespace
+}  // namespace ticketing::testing
