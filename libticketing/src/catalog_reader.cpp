@@ -72,12 +72,6 @@ std::optional<std::vector<T>> DecodeRows(std::string_view text, ReadOne read_one
     return rows;
 }
 
-template <class T>
-std::optional<T> First(Result<std::vector<T>>& rows) {
-    if (rows->empty()) return std::nullopt;
-    return rows->front();
-}
-
 }  // namespace
 
 std::string EncodeRows(const std::vector<Concert>& rows) {
@@ -144,30 +138,28 @@ Result<std::vector<T>> CatalogReader::Cached(const std::string& key, Load load) 
     return rows;
 }
 
-Result<std::optional<Concert>> CatalogReader::FindConcert(ConcertId id) {
-    auto rows = Cached<Concert>(
-        "concert:" + std::to_string(id.value),
-        [&](ports::UnitOfWork& uow) -> Result<std::vector<Concert>> {
-            auto found = uow.FindConcert(id);
-            if (!found) return Forward(found.error());
-            return *found ? std::vector<Concert>{**found} : std::vector<Concert>{};
-        }
-    );
+template <class T, class Find>
+Result<std::optional<T>> CatalogReader::FindOne(const std::string& key, Find find) {
+    auto rows = Cached<T>(key, [&](ports::UnitOfWork& uow) -> Result<std::vector<T>> {
+        auto found = find(uow);
+        if (!found) return Forward(found.error());
+        return *found ? std::vector<T>{**found} : std::vector<T>{};
+    });
     if (!rows) return Forward(rows.error());
-    return First(rows);
+    if (rows->empty()) return std::optional<T>{};
+    return std::optional<T>{rows->front()};
+}
+
+Result<std::optional<Concert>> CatalogReader::FindConcert(ConcertId id) {
+    return FindOne<Concert>("concert:" + std::to_string(id.value), [&](ports::UnitOfWork& uow) {
+        return uow.FindConcert(id);
+    });
 }
 
 Result<std::optional<Schedule>> CatalogReader::FindSchedule(ScheduleId id) {
-    auto rows = Cached<Schedule>(
-        "schedule:" + std::to_string(id.value),
-        [&](ports::UnitOfWork& uow) -> Result<std::vector<Schedule>> {
-            auto found = uow.FindSchedule(id);
-            if (!found) return Forward(found.error());
-            return *found ? std::vector<Schedule>{**found} : std::vector<Schedule>{};
-        }
-    );
-    if (!rows) return Forward(rows.error());
-    return First(rows);
+    return FindOne<Schedule>("schedule:" + std::to_string(id.value), [&](ports::UnitOfWork& uow) {
+        return uow.FindSchedule(id);
+    });
 }
 
 Result<std::vector<Schedule>> CatalogReader::ListSchedules(ConcertId concert) {

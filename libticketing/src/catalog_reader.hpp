@@ -24,6 +24,8 @@ public:
 private:
     template <class T, class Load>
     Result<std::vector<T>> Cached(const std::string& key, Load load);
+    template <class T, class Find>
+    Result<std::optional<T>> FindOne(const std::string& key, Find find);
 
     Context ctx_;
 };

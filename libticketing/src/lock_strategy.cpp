@@ -65,24 +65,21 @@ private:
     ports::Random& random_;
 };
 
-class OptimisticStrategy final : public RetryingStrategy {
+// Optimistic and pessimistic differ only in the unit of work they begin: no row locks, or row locks.
+class TransactionStrategy final : public RetryingStrategy {
 public:
-    using RetryingStrategy::RetryingStrategy;
+    TransactionStrategy(
+        const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::Random& random, ports::TxMode mode
+    )
+        : RetryingStrategy(settings, db, random), mode_(mode) {}
 
 protected:
     Result<void> Attempt(const std::vector<std::string>&, const Work& work) override {
-        return RunInTransaction(ports::TxMode::kOptimistic, work, nullptr);
+        return RunInTransaction(mode_, work, nullptr);
     }
-};
 
-class PessimisticStrategy final : public RetryingStrategy {
-public:
-    using RetryingStrategy::RetryingStrategy;
-
-protected:
-    Result<void> Attempt(const std::vector<std::string>&, const Work& work) override {
-        return RunInTransaction(ports::TxMode::kPessimistic, work, nullptr);
-    }
+private:
+    ports::TxMode mode_;
 };
 
 class LeaseStrategy final : public RetryingStrategy {
@@ -113,9 +110,9 @@ std::unique_ptr<LockStrategy> MakeLockStrategy(
 ) {
     switch (settings.kind) {
         case LockStrategyKind::kOptimistic:
-            return std::make_unique<OptimisticStrategy>(settings, db, random);
+            return std::make_unique<TransactionStrategy>(settings, db, random, ports::TxMode::kOptimistic);
         case LockStrategyKind::kPessimistic:
-            return std::make_unique<PessimisticStrategy>(settings, db, random);
+            return std::make_unique<TransactionStrategy>(settings, db, random, ports::TxMode::kPessimistic);
         case LockStrategyKind::kRedis:
             if (lock == nullptr) throw std::invalid_argument("the redis lock strategy needs a DistributedLock");
             return std::make_unique<LeaseStrategy>(settings, db, *lock, random);
