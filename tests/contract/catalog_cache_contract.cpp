@@ -21,6 +21,7 @@ TEST_P(CatalogCacheContract, PutGetAndMissingKeys) {
 
 TEST_P(CatalogCacheContract, EntriesExpire) {
     auto* cache = backend_->Cache();
+    ASSERT_NE(cache, nullptr);
     ASSERT_TRUE(cache->Put("k", "v", 100ms));
     clock_.Advance(200ms);
     std::this_thread::sleep_for(200ms);
@@ -29,6 +30,7 @@ TEST_P(CatalogCacheContract, EntriesExpire) {
 
 TEST_P(CatalogCacheContract, InvalidateAllDropsEveryEntry) {
     auto* cache = backend_->Cache();
+    ASSERT_NE(cache, nullptr);
     ASSERT_TRUE(cache->Put("a", "1", 10s));
     ASSERT_TRUE(cache->Put("b", "2", 10s));
     ASSERT_TRUE(cache->InvalidateAll());

@@ -115,6 +115,7 @@ const BackendParam kMariadb{"mariadb", MariadbBackend(), LockStrategyKind::kOpti
 // The queue store and lock here are the memory ones: their contracts run in ticketing_contract_memory.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(QueueStoreContract);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DistributedLockContract);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CatalogCacheContract);
 
 INSTANTIATE_TEST_SUITE_P(Sql, UnitOfWorkContract, ::testing::Values(kSqlite, kMariadb), BackendName{});
 

@@ -128,8 +128,9 @@ public:
 class FenceRepository {
 public:
     virtual ~FenceRepository() = default;
-    /// Records that the holder of fencing token `token` writes `resource`. Refused with `kConflict`
-    /// when a newer token has already written it: a holder whose lease lapsed cannot write.
+    /// Records that the holder of fencing token `token` writes `resource`. Refused with `kAborted`
+    /// when a newer token has already written it: a holder whose lease lapsed cannot write (the lease
+    /// strategy then retries with a fresh lease).
     virtual Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) = 0;
 };
 

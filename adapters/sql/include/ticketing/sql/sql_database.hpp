@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <ticketing/domain/time.hpp>
+#include <ticketing/ports/unit_of_work.hpp>
+
+namespace ticketing::sql {
+
+struct SqlOptions {
+    /// "sqlite:///abs/path/file.db", "sqlite://relative.db" or "mysql://user:pass@host:port/db".
+    std::string url;
+    /// Connections kept open at most; a unit of work holds one for its whole life.
+    std::size_t pool_size{8};
+    /// SQLite: how long a writer waits for the database lock. MariaDB: the row lock wait
+    /// (innodb_lock_wait_timeout, whole seconds, at least 1). Past it a unit of work fails with CONFLICT.
+    Millis busy_timeout{5000};
+    /// How long Begin waits for a free pooled connection before UNAVAILABLE.
+    Millis pool_wait{30000};
+    /// MariaDB: connect timeout of a new connection.
+    Millis connect_timeout{5000};
+    /// Apply pending migrations in the constructor.
+    bool migrate{true};
+};
+
+/// The repositories over SOCI: SQLite for a single box, MySQL/MariaDB for many instances.
+/// Each unit of work is one database transaction on one pooled connection. Thread-safe.
+///
+/// The constructor throws std::runtime_error on a malformed URL, an unreachable server or a failed
+/// migration; afterwards every failure is a value (UNAVAILABLE, CONFLICT, ABORTED, ...).
+class SqlDatabase final : public ports::UnitOfWorkFactory {
+public:
+    explicit SqlDatabase(SqlOptions options);
+    ~SqlDatabase() override;
+    SqlDatabase(const SqlDatabase&) = delete;
+    SqlDatabase& operator=(const SqlDatabase&) = delete;
+
+    Result<std::unique_ptr<ports::UnitOfWork>> Begin(ports::TxMode mode) override;
+
+    /// Applies the migrations not yet recorded in `schema_version`, in order; safe to run from many
+    /// processes at once. Returns the schema version reached.
+    Result<int> Migrate();
+    /// The version recorded in `schema_version` (0 on an empty database).
+    Result<int> SchemaVersion();
+    /// The newest migration compiled into the library for this database's dialect.
+    int LatestSchemaVersion() const;
+
+    /// "sqlite" or "mysql".
+    std::string_view DialectName() const;
+
+    struct State;
+
+private:
+    std::shared_ptr<State> state_;
+};
+
+/// MariaDB administration for tools and tests: runs `CREATE DATABASE IF NOT EXISTS name` (or
+/// `DROP DATABASE IF EXISTS name`) over `server_url`'s credentials. Throws std::runtime_error.
+void CreateMysqlDatabase(const std::string& server_url, std::string_view name);
+void DropMysqlDatabase(const std::string& server_url, std::string_view name);
+
+/// `url` with its database name replaced (mysql://user:pass@host:port/<name>).
+std::string WithMysqlDatabase(const std::string& url, std::string_view name);
+
+}  // namespace ticketing::sql

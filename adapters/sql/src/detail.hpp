@@ -1,0 +1,119 @@
+#pragma once
+
+// Internals of ticketing::sql shared by its .cpp files. The only header that includes SOCI.
+
+#include <soci/soci.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <ticketing/error.hpp>
+#include <ticketing/sql/sql_database.hpp>
+#include <vector>
+
+namespace ticketing::sql::detail {
+
+enum class DialectKind : std::uint8_t { kSqlite, kMysql };
+
+/// Everything that differs between SQLite and MySQL/MariaDB. The rest of the adapter is one code path.
+struct Dialect {
+    DialectKind kind;
+    std::string_view name;  ///< "sqlite" / "mysql": the migrations directory too
+    std::string_view begin_read;
+    std::string_view begin_optimistic;
+    /// SQLite has no row locks: a pessimistic unit of work takes the database write lock up front.
+    std::string_view begin_pessimistic;
+    /// Appended to the `*ForUpdate` reads of a pessimistic unit of work ("" on SQLite, see above).
+    std::string_view for_update;
+    std::string_view last_insert_id;
+    /// An insert that skips a row breaking a unique key (affected rows tell which).
+    std::string_view insert_ignore;
+    /// Stores max(stored, :token) for :resource; the caller then reads back what is stored.
+    std::string_view fence_upsert;
+    /// One row, 1 when the schema_version table exists.
+    std::string_view schema_version_exists;
+    /// Serializes migrations across processes: taken before reading schema_version.
+    std::string_view migration_lock;
+    std::string_view migration_unlock;
+};
+
+const Dialect& SqliteDialect();
+const Dialect& MysqlDialect();
+
+/// A parsed SqlOptions::url.
+struct Endpoint {
+    const Dialect* dialect{nullptr};
+    std::string connect_string;  ///< SOCI's "key=value ..." form
+    std::string database;        ///< the MySQL database, or the SQLite file path
+    std::string display;         ///< the URL without its password, for messages
+};
+
+/// Throws std::runtime_error when the URL is malformed.
+Endpoint ParseUrl(const std::string& url, const SqlOptions& options);
+
+/// Opens a session and applies the per-connection settings (busy timeout, lock wait, isolation).
+/// Throws soci::soci_error.
+std::unique_ptr<soci::session> Connect(const Endpoint& endpoint, const SqlOptions& options);
+
+/// A SOCI exception as a port error, and whether the connection is dead and must not be reused.
+struct Failure {
+    Error error;
+    bool discard_session{false};
+};
+
+Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string_view what);
+
+/// True when `e` is SQLite's "database is locked" / MySQL's lock wait timeout.
+bool IsLockTimeout(const Dialect& dialect, const soci::soci_error& e);
+
+/// A bounded pool of sessions. A session is used by one unit of work (one thread) at a time; a dead
+/// one is dropped and a fresh connection made on the next Acquire.
+class Pool {
+public:
+    Pool(Endpoint endpoint, SqlOptions options);
+    ~Pool();
+
+    Result<std::unique_ptr<soci::session>> Acquire();
+    /// Returns `session` for reuse, or closes it when `healthy` is false.
+    void Release(std::unique_ptr<soci::session> session, bool healthy);
+
+    const Endpoint& endpoint() const { return endpoint_; }
+    const SqlOptions& options() const { return options_; }
+
+private:
+    Endpoint endpoint_;
+    SqlOptions options_;
+    std::mutex mutex_;
+    std::condition_variable released_;
+    std::vector<std::unique_ptr<soci::session>> idle_;
+    std::size_t open_{0};
+};
+
+struct MigrationFile {
+    std::string_view name;  ///< "0001_init": the leading number is the version
+    std::string_view text;
+};
+
+/// The migrations compiled in from adapters/sql/migrations/<dialect>/*.sql, in file name order.
+std::span<const MigrationFile> Migrations(DialectKind kind);
+
+/// The SQL statements of a migration file: split at ';' ending a line, comment lines dropped.
+std::vector<std::string> SplitStatements(std::string_view text);
+
+int VersionOf(const MigrationFile& file);
+
+/// Applies pending migrations on `sql`; returns the version reached. Throws soci::soci_error.
+int RunMigrations(soci::session& sql, const Dialect& dialect);
+
+/// The version recorded in schema_version, 0 when the table is missing or empty.
+int CurrentVersion(soci::session& sql, const Dialect& dialect);
+
+std::unique_ptr<ports::UnitOfWork> MakeUnitOfWork(
+    std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode
+);
+
+}  // namespace ticketing::sql::detail

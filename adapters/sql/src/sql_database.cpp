@@ -1,0 +1,137 @@
+#include <stdexcept>
+#include <ticketing/sql/sql_database.hpp>
+
+#include "detail.hpp"
+
+namespace ticketing::sql {
+
+struct SqlDatabase::State {
+    std::shared_ptr<detail::Pool> pool;
+};
+
+namespace {
+
+// Runs `body` on a pooled session outside any unit of work, translating SOCI errors.
+template <class T, class F>
+Result<T> WithSession(detail::Pool& pool, std::string_view what, F&& body) {
+    auto session = pool.Acquire();
+    if (!session) return Forward(session.error());
+    try {
+        T out = body(**session);
+        pool.Release(std::move(*session), true);
+        return out;
+    } catch (const soci::soci_error& e) {
+        auto failure = detail::Translate(*pool.endpoint().dialect, e, what);
+        pool.Release(std::move(*session), !failure.discard_session);
+        return tl::unexpected<Error>(std::move(failure.error));
+    } catch (const std::exception& e) {
+        pool.Release(std::move(*session), false);
+        return MakeError(Errc::kInternal, std::string(what) + ": " + e.what());
+    }
+}
+
+void RunAdmin(const std::string& server_url, const std::string& statement) {
+    SqlOptions options;
+    options.url = server_url;
+    auto endpoint = detail::ParseUrl(server_url, options);
+    if (endpoint.dialect->kind != detail::DialectKind::kMysql) {
+        throw std::runtime_error("database administration is for mysql URLs only");
+    }
+    try {
+        auto sql = detail::Connect(endpoint, options);
+        *sql << statement;
+    } catch (const std::exception& e) {
+        throw std::runtime_error("'" + statement + "' on " + endpoint.display + " failed: " + e.what());
+    }
+}
+
+std::string CheckedName(std::string_view name) {
+    if (name.empty() || name.size() > 64 ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string_view::npos) {
+        throw std::runtime_error("database names are 1-64 characters of [A-Za-z0-9_]");
+    }
+    return std::string(name);
+}
+
+}  // namespace
+
+SqlDatabase::SqlDatabase(SqlOptions options) : state_(std::make_shared<State>()) {
+    auto endpoint = detail::ParseUrl(options.url, options);
+    const bool migrate = options.migrate;
+    state_->pool = std::make_shared<detail::Pool>(std::move(endpoint), std::move(options));
+    // One connection now: an unreachable server or a bad schema is a start-up error, not a 503 later.
+    auto reached = migrate ? Migrate() : SchemaVersion();
+    if (!reached) throw std::runtime_error(reached.error().message);
+}
+
+SqlDatabase::~SqlDatabase() = default;
+
+Result<std::unique_ptr<ports::UnitOfWork>> SqlDatabase::Begin(ports::TxMode mode) {
+    const auto& dialect = *state_->pool->endpoint().dialect;
+    const std::string begin(
+        mode == ports::TxMode::kRead          ? dialect.begin_read
+        : mode == ports::TxMode::kPessimistic ? dialect.begin_pessimistic
+                                              : dialect.begin_optimistic
+    );
+    // A pooled connection may have died while idle (server restart, wait_timeout): one fresh retry.
+    for (int attempt = 0;; ++attempt) {
+        auto session = state_->pool->Acquire();
+        if (!session) return Forward(session.error());
+        try {
+            **session << begin;
+            return detail::MakeUnitOfWork(state_->pool, std::move(*session), mode);
+        } catch (const soci::soci_error& e) {
+            auto failure = detail::Translate(dialect, e, "begin");
+            state_->pool->Release(std::move(*session), !failure.discard_session);
+            if (failure.discard_session && attempt == 0) continue;
+            // BEGIN IMMEDIATE waited the whole busy timeout: the database is held by another writer.
+            if (detail::IsLockTimeout(dialect, e)) failure.error.code = Errc::kConflict;
+            return tl::unexpected<Error>(std::move(failure.error));
+        }
+    }
+}
+
+Result<int> SqlDatabase::Migrate() {
+    const auto& dialect = *state_->pool->endpoint().dialect;
+    return WithSession<int>(*state_->pool, "migrate", [&](soci::session& sql) {
+        return detail::RunMigrations(sql, dialect);
+    });
+}
+
+Result<int> SqlDatabase::SchemaVersion() {
+    const auto& dialect = *state_->pool->endpoint().dialect;
+    return WithSession<int>(*state_->pool, "schema version", [&](soci::session& sql) {
+        return detail::CurrentVersion(sql, dialect);
+    });
+}
+
+int SqlDatabase::LatestSchemaVersion() const {
+    int latest = 0;
+    for (const auto& file : detail::Migrations(state_->pool->endpoint().dialect->kind)) {
+        latest = std::max(latest, detail::VersionOf(file));
+    }
+    return latest;
+}
+
+std::string_view SqlDatabase::DialectName() const {
+    return state_->pool->endpoint().dialect->name;
+}
+
+void CreateMysqlDatabase(const std::string& server_url, std::string_view name) {
+    RunAdmin(server_url, "CREATE DATABASE IF NOT EXISTS " + CheckedName(name) + " CHARACTER SET utf8mb4");
+}
+
+void DropMysqlDatabase(const std::string& server_url, std::string_view name) {
+    RunAdmin(server_url, "DROP DATABASE IF EXISTS " + CheckedName(name));
+}
+
+std::string WithMysqlDatabase(const std::string& url, std::string_view name) {
+    const auto at = url.rfind('@');
+    const auto slash = url.find('/', at == std::string::npos ? 0 : at);
+    if (at == std::string::npos || slash == std::string::npos) throw std::runtime_error("not a mysql URL: " + url);
+    auto query = url.find('?', slash);
+    return url.substr(0, slash + 1) + std::string(name) + (query == std::string::npos ? "" : url.substr(query));
+}
+
+}  // namespace ticketing::sql

@@ -1,0 +1,154 @@
+// Error translation: start-up failures throw; afterwards failures are values, and nothing is half
+// written — a killed connection, a lock wait timeout, a deadlock, a busy SQLite database.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+#include "expect.hpp"
+#include "sql_test_support.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+void ExpectThrows(const std::string& url, const std::string& fragment) {
+    try {
+        sql::SqlDatabase db(sql::SqlOptions{.url = url, .connect_timeout = Millis{2000}});
+        ADD_FAILURE() << url << " did not throw";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+}
+
+TEST(SqlErrors, BadUrlsThrowAtStartUp) {
+    ExpectThrows("", "bad database URL");
+    ExpectThrows("postgres://u@h/db", "unsupported database URL scheme");
+    ExpectThrows("sqlite://", "without a file path");
+    ExpectThrows("sqlite://:memory:", "per connection");
+    ExpectThrows("mysql://127.0.0.1:3306/db", "user@host");
+    ExpectThrows("mysql://u:p@127.0.0.1:99999/db", "bad port");
+    ExpectThrows("mysql://u:p@127.0.0.1:3306/", "without a database name");
+    ExpectThrows("sqlite:///nonexistent-dir-for-tk/x.db", "cannot connect");
+}
+
+TEST(SqlErrors, UnreachableServerThrowsAtStartUp) {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    ExpectThrows("mysql://u:p@127.0.0.1:1/db", "cannot connect to mysql://u@127.0.0.1:1/db");
+}
+
+TEST(SqlErrors, SqliteBusyDatabaseIsConflictForAPessimisticBegin) {
+    TempSqlite file;
+    sql::SqlDatabase db(sql::SqlOptions{.url = file.Url(), .busy_timeout = Millis{200}});
+    auto holder = TK_OK(db.Begin(ports::TxMode::kPessimistic));
+    TK_EXPECT_ERROR(db.Begin(ports::TxMode::kPessimistic), Errc::kConflict);
+    // A deferred writer that read before the holder wrote is told to retry.
+    auto reader = TK_OK(db.Begin(ports::TxMode::kOptimistic));
+    TK_OK(reader->FindUser(UserId{1}));
+    TK_OK(holder->InsertUser({{}, "kim", 0, 0}));
+    ASSERT_TRUE(holder->Commit().has_value());
+    TK_EXPECT_ERROR(reader->InsertUser({{}, "lee", 0, 0}), Errc::kAborted);
+    // Poisoned: nothing after the failure can commit.
+    TK_EXPECT_ERROR(reader->Commit(), Errc::kAborted);
+}
+
+TEST(SqlErrors, ReadUnitsNeverWriteOrCommit) {
+    TempSqlite file;
+    sql::SqlDatabase db(sql::SqlOptions{.url = file.Url()});
+    auto uow = TK_OK(db.Begin(ports::TxMode::kRead));
+    TK_EXPECT_ERROR(uow->InsertUser({{}, "kim", 0, 0}), Errc::kInternal);
+    TK_EXPECT_ERROR(uow->Commit(), Errc::kInternal);
+}
+
+class SqlMariadbErrors : public ::testing::Test {
+protected:
+    void SetUp() override {
+        TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
+        temp_ = std::make_unique<TempMysql>();
+        db_ = std::make_unique<sql::SqlDatabase>(sql::SqlOptions{.url = temp_->Url(), .busy_timeout = Millis{1000}});
+        auto uow = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
+        user_ = TK_OK(uow->InsertUser({{}, "kim", 1000, 0}));
+        other_ = TK_OK(uow->InsertUser({{}, "lee", 1000, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    void TearDown() override {
+        db_.reset();
+        temp_.reset();
+    }
+
+    Money Balance(UserId id) {
+        auto uow = TK_OK(db_->Begin(ports::TxMode::kRead));
+        return TK_OK(uow->FindUser(id))->balance;
+    }
+
+    std::unique_ptr<TempMysql> temp_;
+    std::unique_ptr<sql::SqlDatabase> db_;
+    UserId user_;
+    UserId other_;
+};
+
+TEST_F(SqlMariadbErrors, KilledConnectionIsUnavailableAndNothingIsHalfWritten) {
+    auto uow = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
+    auto user = TK_OK(uow->FindUserForUpdate(user_)).value();
+    user.balance = 0;
+    ASSERT_TRUE(uow->UpdateUser(user).has_value());
+    TK_OK(uow->InsertLedgerEntry({{}, user_, LedgerType::kPayment, -1000, 0, Timestamp{}}));
+
+    // Another session kills every connection of this database mid-unit.
+    auto admin = RawSession(temp_->Url());
+    long long own = Scalar(*admin, "SELECT CONNECTION_ID()");
+    soci::rowset<long long> ids =
+        (admin->prepare << "SELECT id FROM information_schema.processlist WHERE db = '" + temp_->Name() +
+                               "' AND id <> " + std::to_string(own));
+    std::vector<long long> victims(ids.begin(), ids.end());
+    ASSERT_FALSE(victims.empty());
+    for (auto id : victims) *admin << "KILL " + std::to_string(id);
+
+    auto done = uow->Commit();
+    ASSERT_FALSE(done.has_value());
+    EXPECT_EQ(done.error().code, Errc::kUnavailable) << done.error().message;
+    uow.reset();
+
+    // The pool reconnects, and the killed unit left nothing behind.
+    EXPECT_EQ(Balance(user_), 1000);
+    auto check = TK_OK(db_->Begin(ports::TxMode::kRead));
+    EXPECT_TRUE(TK_OK(check->ListLedger(user_, {0, 10})).empty());
+}
+
+TEST_F(SqlMariadbErrors, LockWaitTimeoutIsConflict) {
+    auto holder = TK_OK(db_->Begin(ports::TxMode::kPessimistic));
+    TK_OK(holder->FindUserForUpdate(user_));
+    auto waiter = TK_OK(db_->Begin(ports::TxMode::kPessimistic));
+    const auto started = std::chrono::steady_clock::now();
+    TK_EXPECT_ERROR(waiter->FindUserForUpdate(user_), Errc::kConflict);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 4s);
+}
+
+TEST_F(SqlMariadbErrors, DeadlockVictimIsAbortedAndRolledBack) {
+    auto a = TK_OK(db_->Begin(ports::TxMode::kPessimistic));
+    auto b = TK_OK(db_->Begin(ports::TxMode::kPessimistic));
+    auto ua = TK_OK(a->FindUserForUpdate(user_)).value();
+    auto ub = TK_OK(b->FindUserForUpdate(other_)).value();
+    // a waits for b's row while b asks for a's: InnoDB picks a victim.
+    auto a_second = std::async(std::launch::async, [&] { return a->FindUserForUpdate(other_); });
+    std::this_thread::sleep_for(200ms);
+    auto b_second = b->FindUserForUpdate(user_);
+    auto a_result = a_second.get();
+    const bool a_lost = !a_result.has_value();
+    const bool b_lost = !b_second.has_value();
+    ASSERT_NE(a_lost, b_lost) << "exactly one deadlock victim";
+    const auto& error = a_lost ? a_result.error() : b_second.error();
+    EXPECT_EQ(error.code, Errc::kAborted) << error.message;
+    auto& winner = a_lost ? b : a;
+    auto& loser = a_lost ? a : b;
+    auto row = a_lost ? ub : ua;
+    row.balance = 1;
+    ASSERT_TRUE(winner->UpdateUser(row).has_value());
+    ASSERT_TRUE(winner->Commit().has_value());
+    TK_EXPECT_ERROR(loser->Commit(), Errc::kAborted);
+}
+
+}  // namespace
+}  // namespace ticketing::testing
