@@ -16,59 +16,13 @@
 #include <ticketing/redis/redis_queue_store.hpp>
 #include <vector>
 
+#include "../support/load.hpp"
+
 namespace {
 
 using namespace ticketing;
-using SteadyClock = std::chrono::steady_clock;
-
-struct Figures {
-    double ops_per_sec{0};
-    double p50_us{0};
-    double p99_us{0};
-    std::int64_t errors{0};
-};
-
-// Runs `op(thread, i)` `total` times spread over `threads` threads; times every call.
-template <class Op>
-Figures Run(int threads, std::int64_t total, Op op) {
-    std::vector<std::vector<double>> latencies(static_cast<std::size_t>(threads));
-    std::atomic<std::int64_t> next{0};
-    std::atomic<std::int64_t> errors{0};
-    const auto start = SteadyClock::now();
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-        pool.emplace_back([&, t] {
-            auto& mine = latencies[static_cast<std::size_t>(t)];
-            for (auto i = next++; i < total; i = next++) {
-                const auto begin = SteadyClock::now();
-                if (!op(t, i)) ++errors;
-                mine.push_back(std::chrono::duration<double, std::micro>(SteadyClock::now() - begin).count());
-            }
-        });
-    }
-    for (auto& t : pool) t.join();
-    const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
-    std::vector<double> all;
-    for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-    std::sort(all.begin(), all.end());
-    const auto at = [&](double q) {
-        return all.empty()
-                   ? 0.0
-                   : all[std::min(all.size() - 1, static_cast<std::size_t>(q * static_cast<double>(all.size())))];
-    };
-    return Figures{static_cast<double>(total) / seconds, at(0.50), at(0.99), errors.load()};
-}
-
-void Print(const char* name, const Figures& f) {
-    std::printf(
-        "%-8s %12.0f ops/s   p50 %8.1f us   p99 %8.1f us   errors %lld\n",
-        name,
-        f.ops_per_sec,
-        f.p50_us,
-        f.p99_us,
-        static_cast<long long>(f.errors)
-    );
-}
+using bench::Print;
+using bench::Run;
 
 }  // namespace
 

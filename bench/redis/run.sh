@@ -28,5 +28,6 @@ echo
 printf '%-34s %12s\n' "what (16 clients)" "ops/s"
 printf '%-34s %12.0f\n' "redis-benchmark GET" "$get_ops"
 printf '%-34s %12.0f\n' "redis-benchmark EVAL ZRANK (100k)" "$zrank_ops"
-printf '%-34s %12.0f   %.2f x EVAL ZRANK\n' "ticketing status lookup" "$status_ops" "$(echo "$status_ops / $zrank_ops" | bc -l)"
-printf '%-34s %12.0f   %.2f x EVAL ZRANK\n' "ticketing join" "$join_ops" "$(echo "$join_ops / $zrank_ops" | bc -l)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+printf '%-34s %12.0f   %s x EVAL ZRANK\n' "ticketing status lookup" "$status_ops" "$(ratio "$status_ops" "$zrank_ops")"
+printf '%-34s %12.0f   %s x EVAL ZRANK\n' "ticketing join" "$join_ops" "$(ratio "$join_ops" "$zrank_ops")"
