@@ -1,7 +1,8 @@
 // Hold + pay transactions per second on MariaDB from N clients under each lock strategy, beside a
 // reference measured in the same run on the same server: a plain single-row UPDATE + COMMIT per
 // client (raw SOCI, no library code). Each strategy gets a fresh database; clients race pairwise
-// for the same seats, so half the holds conflict. Ends with a correctness verdict per strategy.
+// for the same seats, so half the holds conflict; catalog reads are cached in process, as a server
+// wires them. Ends with a correctness verdict per strategy.
 //   ticketing_bench_sql [mysql://user:pass@host:port/db] [clients=16] [seconds=5] [redis://host:port/db]
 // URLs default to $TICKETING_TEST_MYSQL and $TICKETING_TEST_REDIS; without Redis the redis strategy
 // is skipped.
@@ -16,6 +17,7 @@
 #include <set>
 #include <string>
 #include <ticketing/app/system.hpp>
+#include <ticketing/memory/memory_catalog_cache.hpp>
 #include <ticketing/memory/memory_lock.hpp>
 #include <ticketing/memory/memory_queue_store.hpp>
 #include <ticketing/redis/redis_client.hpp>
@@ -79,9 +81,10 @@ Outcome HoldPay(
     sql::SqlDatabase db({.url = url, .pool_size = static_cast<std::size_t>(clients) + 2});
     memory::MemoryQueueStore queue;
     memory::MemoryLock local_lock(clock, random);
+    memory::MemoryCatalogCache cache(clock);  // as a server wires it: catalog reads stay off the database
     Settings settings;
     settings.lock.kind = kind;
-    Ticketing app({db, queue, clock, random, remote_lock != nullptr ? remote_lock : &local_lock}, settings);
+    Ticketing app({db, queue, clock, random, remote_lock != nullptr ? remote_lock : &local_lock, &cache}, settings);
 
     NewConcert request{"bench", clock.Now() - 1h, clock.Now() + 24h, {}};
     const int schedules = (clients + 1) / 2;

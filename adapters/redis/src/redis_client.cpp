@@ -386,6 +386,22 @@ Result<RedisReply> RedisClient::EvalReply(
     return reply;
 }
 
+Result<std::vector<Result<RedisReply>>> RedisClient::EvalPipeline(
+    const RedisScript& script, const std::vector<ScriptCall>& calls
+) {
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(calls.size());
+    for (const auto& call : calls) commands.push_back(EvalShaCommand(script, call.keys, call.args));
+    auto replies = Pipeline(commands);
+    if (!replies) return Forward(replies.error());
+    std::vector<Result<RedisReply>> out;
+    out.reserve(calls.size());
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        out.push_back(EvalReply(std::move((*replies)[i]), script, calls[i].keys, calls[i].args));
+    }
+    return out;
+}
+
 Result<RedisReply> RedisClient::Eval(
     const RedisScript& script, const std::vector<std::string>& keys, const std::vector<std::string>& args
 ) {

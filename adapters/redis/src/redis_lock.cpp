@@ -70,12 +70,12 @@ struct RedisLock::State {
     bool stopping{false};
     std::thread renewer;
 
+    // Token-checked, so a lapsed holder never frees the next holder's key (nor an attempt a key it did
+    // not get). Errors are ignored: the TTL frees the keys anyway.
     void Release(const LeaseState& lease) {
-        // Token-checked: a lapsed holder never frees the next holder's key. Errors are ignored: the
-        // TTL frees the key anyway.
-        for (const auto& key : lease.keys) {
-            (void)client->Eval(scripts::LockRelease(), {key.lease_key}, {lease.owner});
-        }
+        std::vector<RedisClient::ScriptCall> calls;
+        for (const auto& key : lease.keys) calls.push_back({{key.lease_key}, {lease.owner}});
+        (void)client->EvalPipeline(scripts::LockRelease(), calls);
     }
 
     void Register(const std::shared_ptr<LeaseState>& lease) {
@@ -149,16 +149,19 @@ struct RedisLock::State {
         }
         bool all_ours = true;
         bool failed = false;
-        for (const auto& key : lease.keys) {
-            auto extended =
-                client->Eval(scripts::LockExtend(), {key.lease_key}, {lease.owner, std::to_string(lease.ttl.count())});
-            if (!extended) {
-                failed = true;
-                break;
-            }
-            if (extended->integer != 1) {
-                all_ours = false;
-                break;
+        std::vector<RedisClient::ScriptCall> calls;
+        for (const auto& key : lease.keys)
+            calls.push_back({{key.lease_key}, {lease.owner, std::to_string(lease.ttl.count())}});
+        auto extended = client->EvalPipeline(scripts::LockExtend(), calls);
+        if (!extended) {
+            failed = true;
+        } else {
+            for (const auto& reply : *extended) {
+                if (!reply) {
+                    failed = true;
+                } else if (reply->integer != 1) {
+                    all_ours = false;
+                }
             }
         }
         std::lock_guard lease_lock(lease.mutex);
@@ -228,22 +231,26 @@ Result<std::unique_ptr<ports::Lease>> RedisLock::Acquire(std::vector<std::string
     auto backoff = Millis{1};
 
     for (;;) {
+        // Every key in one round trip; all or nothing, so no order is needed against deadlock.
         const auto sent_at = SteadyClock::now();
-        std::size_t taken = 0;
+        std::vector<RedisClient::ScriptCall> calls;
+        for (const auto& key : lease->keys) {
+            calls.push_back({{key.lease_key, fence_key(key.fence.resource)}, {lease->owner, ttl_ms}});
+        }
+        auto replies = state_->client->EvalPipeline(scripts::LockAcquire(), calls);
+        if (!replies) return Forward(replies.error());
         std::optional<Error> failure;
-        for (auto& key : lease->keys) {
-            auto fence = state_->client->Eval(
-                scripts::LockAcquire(), {key.lease_key, fence_key(key.fence.resource)}, {lease->owner, ttl_ms}
-            );
+        std::vector<bool> taken(lease->keys.size(), false);
+        for (std::size_t i = 0; i < replies->size(); ++i) {
+            const auto& fence = (*replies)[i];
             if (!fence) {
                 failure = fence.error();
-                break;
+            } else if (fence->type == RedisReply::Type::kInteger && fence->integer > 0) {
+                lease->keys[i].fence.token = static_cast<std::uint64_t>(fence->integer);
+                taken[i] = true;
             }
-            if (fence->type != RedisReply::Type::kInteger || fence->integer <= 0) break;  // busy
-            key.fence.token = static_cast<std::uint64_t>(fence->integer);
-            ++taken;
         }
-        if (taken == lease->keys.size()) {
+        if (std::all_of(taken.begin(), taken.end(), [](bool t) { return t; })) {
             lease->valid_until = sent_at + ttl;
             lease->next_renewal =
                 state_->options.renew ? sent_at + std::max(ttl / 3, Millis{1}) : SteadyClock::time_point::max();
@@ -252,10 +259,9 @@ Result<std::unique_ptr<ports::Lease>> RedisLock::Acquire(std::vector<std::string
             if (state_->options.renew) state_->Register(lease);
             return std::unique_ptr<ports::Lease>(std::move(out));
         }
-        // All or nothing: give back what this attempt took before waiting.
-        for (std::size_t i = 0; i < taken; ++i) {
-            (void)state_->client->Eval(scripts::LockRelease(), {lease->keys[i].lease_key}, {lease->owner});
-        }
+        // All or nothing: give back what this attempt took before waiting (the release is token-checked,
+        // so keys it did not get are left alone).
+        state_->Release(*lease);
         if (failure) return tl::unexpected<Error>(*failure);
         const auto now = SteadyClock::now();
         if (now >= deadline) {

@@ -141,7 +141,6 @@ const Dialect& SqliteDialect() {
         "BEGIN",
         "BEGIN IMMEDIATE",
         "",
-        "SELECT last_insert_rowid()",
         "INSERT OR IGNORE",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
@@ -161,7 +160,6 @@ const Dialect& MysqlDialect() {
         "START TRANSACTION",
         "START TRANSACTION",
         " FOR UPDATE",
-        "SELECT LAST_INSERT_ID()",
         "INSERT IGNORE",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",

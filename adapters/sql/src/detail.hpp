@@ -29,7 +29,6 @@ struct Dialect {
     std::string_view begin_pessimistic;
     /// Appended to the `*ForUpdate` reads of a pessimistic unit of work ("" on SQLite, see above).
     std::string_view for_update;
-    std::string_view last_insert_id;
     /// An insert that skips a row breaking a unique key (affected rows tell which).
     std::string_view insert_ignore;
     /// Stores max(stored, :token) for :resource; the caller then reads back what is stored.

@@ -870,10 +870,11 @@ private:
         return mode_ == ports::TxMode::kPessimistic ? std::string(dialect_.for_update) : std::string{};
     }
 
-    std::int64_t LastId(soci::session& sql) const {
-        std::int64_t id = 0;
-        sql << std::string(dialect_.last_insert_id), soci::into(id);
-        return id;
+    // From the client library (mysql_insert_id, sqlite3_last_insert_rowid): no round trip.
+    static std::int64_t LastId(soci::session& sql) {
+        long long id = 0;
+        if (!sql.get_last_insert_id("", id)) throw std::logic_error("the backend cannot tell the inserted id");
+        return static_cast<std::int64_t>(id);
     }
 
     void ReleaseSession() {

@@ -74,6 +74,14 @@ public:
     Result<RedisReply> Eval(
         const RedisScript& script, const std::vector<std::string>& keys, const std::vector<std::string>& args
     );
+    /// One script over several key sets in one round trip: reply i is call i's, each as Eval's.
+    struct ScriptCall {
+        std::vector<std::string> keys;
+        std::vector<std::string> args;
+    };
+    Result<std::vector<Result<RedisReply>>> EvalPipeline(
+        const RedisScript& script, const std::vector<ScriptCall>& calls
+    );
     /// The EVALSHA command for a pipeline; pass its reply to EvalReply.
     static std::vector<std::string> EvalShaCommand(
         const RedisScript& script, const std::vector<std::string>& keys, const std::vector<std::string>& args
