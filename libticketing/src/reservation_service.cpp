@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <ticketing/app/reservation_service.hpp>
 #include <vector>
@@ -13,7 +14,7 @@ std::string Key(std::string_view kind, std::int64_t id) {
     return std::string(kind) + ":" + std::to_string(id);
 }
 
-// Ends a HELD reservation with `status` and frees the seats it still holds.
+// Ends a HELD reservation with `status` and frees the seats it still holds; paid seats are never touched.
 Result<void> ReleaseHold(ports::UnitOfWork& uow, Reservation& hold, ReservationStatus status) {
     hold.status = status;
     hold.live_token.clear();
@@ -35,10 +36,6 @@ Result<void> ReleaseHold(ports::UnitOfWork& uow, Reservation& hold, ReservationS
 }
 
 }  // namespace
-
-Result<void> ExpireHold(ports::UnitOfWork& uow, Reservation& hold) {
-    return ReleaseHold(uow, hold, ReservationStatus::kExpired);
-}
 
 Result<Reservation> ReservationService::Hold(
     std::string_view token, ScheduleId schedule_id, std::span<const SeatId> requested
@@ -70,14 +67,6 @@ Result<Reservation> ReservationService::Hold(
     if (schedule.concert_id != grant->concert_id) {
         return MakeError(Errc::kForbidden, "the queue token is for another concert");
     }
-    if (!concert.IsOpenAt(ctx_.clock.Now())) {
-        return MakeError(
-            Errc::kReservationClosed,
-            "reservations are open from " + FormatRfc3339(concert.reservation_opens_at) + " to " +
-                FormatRfc3339(concert.reservation_closes_at)
-        );
-    }
-
     std::vector<std::string> keys{"hold-token:" + grant->token};
     for (auto id : ids) keys.push_back(Key("seat", id.value));
 
@@ -85,36 +74,61 @@ Result<Reservation> ReservationService::Hold(
         const auto now = ctx_.clock.Now();
         auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
         if (!existing) return Forward(existing.error());
-        if (*existing) {
-            if ((*existing)->StatusAt(now) == ReservationStatus::kHeld) {
-                return MakeError(
-                    Errc::kHoldExists,
-                    "reservation " + std::to_string((*existing)->id.value) + " already holds seats for this token"
-                );
-            }
-            if (auto expired = ExpireHold(uow, **existing); !expired) return Forward(expired.error());
+        // A lapsed hold of this token is ended here; its seats are locked with the requested ones in
+        // one sorted batch, so two holds over the same seats always lock them in the same order.
+        std::optional<Reservation> lapsed;
+        std::vector<SeatId> lock_ids = ids;
+        if (*existing && (*existing)->StatusAt(now) != ReservationStatus::kHeld) {
+            lapsed = std::move(**existing);
+            for (const auto& s : lapsed->seats) lock_ids.push_back(s.seat_id);
+            std::sort(lock_ids.begin(), lock_ids.end());
+            lock_ids.erase(std::unique(lock_ids.begin(), lock_ids.end()), lock_ids.end());
         }
-
-        auto seats = uow.FindSeatsForUpdate(ids);
-        if (!seats) return Forward(seats.error());
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            if (i >= seats->size() || (*seats)[i].id != ids[i] || (*seats)[i].schedule_id != schedule_id) {
-                return MakeError(
-                    Errc::kNotFound,
-                    "seat " + std::to_string(ids[i].value) + " not found in schedule " +
-                        std::to_string(schedule_id.value)
-                );
+        auto locked = uow.FindSeatsForUpdate(lock_ids);
+        if (!locked) return Forward(locked.error());
+        const auto is_requested = [&](SeatId id) { return std::binary_search(ids.begin(), ids.end(), id); };
+        std::vector<Seat*> seats;
+        for (auto& seat : *locked) {
+            if (is_requested(seat.id) && seat.schedule_id == schedule_id) seats.push_back(&seat);
+        }
+        if (seats.size() != ids.size()) {
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                if (i >= seats.size() || seats[i]->id != ids[i]) {
+                    return MakeError(
+                        Errc::kNotFound,
+                        "seat " + std::to_string(ids[i].value) + " not found in schedule " +
+                            std::to_string(schedule_id.value)
+                    );
+                }
             }
         }
-        for (const auto& seat : *seats) {
-            if (auto status = seat.StatusAt(now); status != SeatStatus::kAvailable) {
+        if (!concert.IsOpenAt(now)) {
+            return MakeError(
+                Errc::kReservationClosed,
+                "reservations are open from " + FormatRfc3339(concert.reservation_opens_at) + " to " +
+                    FormatRfc3339(concert.reservation_closes_at)
+            );
+        }
+        if (*existing && !lapsed) {
+            return MakeError(
+                Errc::kHoldExists,
+                "reservation " + std::to_string((*existing)->id.value) + " already holds seats for this token"
+            );
+        }
+        for (const auto* seat : seats) {
+            if (auto status = seat->StatusAt(now); status != SeatStatus::kAvailable) {
                 return MakeError(
                     Errc::kSeatUnavailable,
-                    "seat " + std::to_string(seat.number) + " is " + (status == SeatStatus::kSold ? "sold" : "held")
+                    "seat " + std::to_string(seat->number) + " is " + (status == SeatStatus::kSold ? "sold" : "held")
                 );
             }
         }
 
+        if (lapsed) {
+            lapsed->status = ReservationStatus::kExpired;
+            lapsed->live_token.clear();
+            if (auto updated = uow.UpdateReservation(*lapsed); !updated) return Forward(updated.error());
+        }
         Reservation hold;
         hold.user_id = grant->user_id;
         hold.concert_id = schedule.concert_id;
@@ -124,9 +138,9 @@ Result<Reservation> ReservationService::Hold(
         hold.created_at = now;
         // A hold never outlives the admission that made it: payment needs the token.
         hold.expires_at = std::min(now + ctx_.settings.reservation.hold_ttl, grant->active_until);
-        for (const auto& seat : *seats) {
-            hold.seats.push_back({seat.id, seat.number, seat.price});
-            hold.amount += seat.price;
+        for (const auto* seat : seats) {
+            hold.seats.push_back({seat->id, seat->number, seat->price});
+            hold.amount += seat->price;
         }
         std::sort(hold.seats.begin(), hold.seats.end(), [](const auto& a, const auto& b) {
             return a.number < b.number;
@@ -134,10 +148,20 @@ Result<Reservation> ReservationService::Hold(
         auto id = uow.InsertReservation(hold);
         if (!id) return Forward(id.error());
         hold.id = *id;
-        for (auto& seat : *seats) {
-            seat.status = SeatStatus::kHeld;
-            seat.held_by = hold.id;
-            seat.held_until = hold.expires_at;
+        // Each locked seat is written once: the requested ones to the new hold, the lapsed hold's
+        // others back to AVAILABLE.
+        for (auto& seat : *locked) {
+            if (is_requested(seat.id)) {
+                seat.status = SeatStatus::kHeld;
+                seat.held_by = hold.id;
+                seat.held_until = hold.expires_at;
+            } else if (lapsed && seat.status == SeatStatus::kHeld && seat.held_by == lapsed->id) {
+                seat.status = SeatStatus::kAvailable;
+                seat.held_by = {};
+                seat.held_until = {};
+            } else {
+                continue;
+            }
             if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
         }
         return hold;
@@ -199,7 +223,7 @@ Result<std::int64_t> ReservationService::ExpireHolds(std::int64_t limit) {
                 return {};
             }
             released = true;
-            return ExpireHold(uow, **hold);
+            return ReleaseHold(uow, **hold, ReservationStatus::kExpired);
         });
         if (!done) return Forward(done.error());
         if (released) ++expired;

@@ -1,3 +1,5 @@
+#include <thread>
+
 #include "unit.hpp"
 
 namespace ticketing::testing {
@@ -178,6 +180,38 @@ TEST_F(ReservationRules, ConcertListAndSchedules) {
     bad.reservation_opens_at = W().Clock().Now();
     bad.reservation_closes_at = W().Clock().Now();
     TK_EXPECT_ERROR(App().Catalog().CreateConcert(bad), Errc::kInvalidArgument);
+}
+
+TEST(HoldLockOrder, ALapsedHoldsSeatsAreLockedInOneSortedBatchWithTheNewOnes) {
+    // Ending the token's lapsed hold must not lock its seats ahead of the requested ones: another
+    // hold over the same seats locks them in id order, and the two would wait on each other.
+    Settings settings;
+    settings.reservation.hold_ttl = 1min;
+    World world(MemoryBackend(), LockStrategyKind::kPessimistic, settings);
+    const auto concert = world.NewConcert(20);
+    const auto schedule = concert.schedules[0].id;
+    const auto token = world.Admit(concert.concert.id, world.NewUser());
+    const std::vector<SeatId> seat5 = world.Seats(schedule, {5});
+    const std::vector<SeatId> seat10 = world.Seats(schedule, {10});
+    ASSERT_TRUE(world.App().Reservations().Hold(token, schedule, seat10));
+    world.Clock().Advance(1min);  // the hold lapsed; the token is still active
+
+    // Another transaction has seat 5 and is about to want seat 10, as a hold of {5, 10} would.
+    auto other = TK_OK(world.Adapters().Db().Begin(ports::TxMode::kPessimistic));
+    ASSERT_TRUE(other->FindSeatsForUpdate(seat5));
+    Result<Reservation> held = MakeError(Errc::kInternal, "not run");
+    std::thread holder([&] { held = world.App().Reservations().Hold(token, schedule, seat5); });
+    std::this_thread::sleep_for(100ms);  // the hold now waits for seat 5
+    const auto started = std::chrono::steady_clock::now();
+    auto second = other->FindSeatsForUpdate(seat10);
+    EXPECT_TRUE(second.has_value()) << second.error().message;  // the hold did not take seat 10 first
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+    other.reset();  // rolled back: seat 5 is free again
+    holder.join();
+    ASSERT_TRUE(held.has_value()) << held.error().message;
+    EXPECT_EQ(held->seats[0].number, 5);
+    auto map = TK_OK(world.App().Catalog().GetSeatMap(token, schedule));
+    EXPECT_EQ(map.seats[9].status, SeatStatus::kAvailable);  // the lapsed hold's seat was freed
 }
 
 }  // namespace

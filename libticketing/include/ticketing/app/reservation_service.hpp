@@ -12,9 +12,9 @@ class ReservationService {
 public:
     ReservationService(const Context& ctx, QueueService& queue) : ctx_(ctx), queue_(queue) {}
 
-    /// Holds all of `seats` of one schedule or none. In order: token (401/403), seat list (400),
-    /// seat limit (422), schedule and seats (404, 403 for another concert), window (422), the token's
-    /// live hold (409 HOLD_EXISTS), each seat free (409 SEAT_UNAVAILABLE).
+    /// Holds all of `seats` of one schedule or none. In order: token (401, 403 NOT_ADMITTED), seat list
+    /// (400), seat limit (422), schedule (404) and its concert (403 for another), seats (404), window
+    /// (422 RESERVATION_CLOSED), the token's live hold (409 HOLD_EXISTS), each seat free (409).
     Result<Reservation> Hold(std::string_view token, ScheduleId schedule, std::span<const SeatId> seats);
     /// The owner's reservation with its status as of now.
     Result<Reservation> Get(std::string_view token, ReservationId id);
@@ -27,8 +27,5 @@ private:
     Context ctx_;
     QueueService& queue_;
 };
-
-/// Marks a lapsed hold EXPIRED and frees the seats it still holds; paid seats are never touched.
-Result<void> ExpireHold(ports::UnitOfWork& uow, Reservation& hold);
 
 }  // namespace ticketing
