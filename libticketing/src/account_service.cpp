@@ -12,20 +12,24 @@ Result<void> ValidateIdempotencyKey(std::string_view key) {
     return {};
 }
 
-Result<std::optional<std::string>> CheckIdempotency(
+Result<IdempotencyCheck> CheckIdempotency(
     ports::UnitOfWork& uow, UserId user, std::string_view key, std::string_view request_hash, Timestamp now, Millis ttl
 ) {
     auto record = uow.FindIdempotency(user, key);
     if (!record) return Forward(record.error());
-    if (!*record) return std::optional<std::string>{};
-    if ((*record)->created_at + ttl <= now) {
-        if (auto deleted = uow.DeleteIdempotency(user, key); !deleted) return Forward(deleted.error());
-        return std::optional<std::string>{};
-    }
+    if (!*record) return IdempotencyCheck{};
+    if ((*record)->created_at + ttl <= now) return IdempotencyCheck{std::nullopt, true};
     if ((*record)->request_hash != request_hash) {
         return MakeError(Errc::kIdempotencyKeyReused, "the Idempotency-Key was used for another request");
     }
-    return std::optional<std::string>{std::move((*record)->response)};
+    return IdempotencyCheck{std::move((*record)->response), false};
+}
+
+Result<void> SaveIdempotency(ports::UnitOfWork& uow, const IdempotencyCheck& check, const IdempotencyRecord& record) {
+    if (check.lapsed) {
+        if (auto deleted = uow.DeleteIdempotency(record.user_id, record.key); !deleted) return deleted;
+    }
+    return uow.InsertIdempotency(record);
 }
 
 Result<User> AccountService::CreateUser(std::string_view name) {
@@ -63,11 +67,13 @@ Result<ChargeResult> AccountService::Charge(UserId user_id, Money amount, std::o
             const auto now = ctx_.clock.Now();
             auto user = internal::RequireFound(uow.FindUserForUpdate(user_id), "user " + std::to_string(user_id.value));
             if (!user) return Forward(user.error());
+            IdempotencyCheck check;
             if (key) {
-                auto stored = CheckIdempotency(uow, user_id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
-                if (!stored) return Forward(stored.error());
-                if (*stored) {
-                    auto balance = internal::RecordField(**stored, "balance");
+                auto checked = CheckIdempotency(uow, user_id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
+                if (!checked) return Forward(checked.error());
+                check = std::move(*checked);
+                if (check.replay) {
+                    auto balance = internal::RecordField(*check.replay, "balance");
                     if (!balance) return MakeError(Errc::kInternal, "unreadable idempotency record");
                     return ChargeResult{user_id, *balance, true};
                 }
@@ -82,7 +88,7 @@ Result<ChargeResult> AccountService::Charge(UserId user_id, Money amount, std::o
             if (key) {
                 IdempotencyRecord record{
                     user_id, std::string(*key), request_hash, "balance=" + std::to_string(user->balance), now};
-                if (auto stored = uow.InsertIdempotency(record); !stored) return Forward(stored.error());
+                if (auto saved = SaveIdempotency(uow, check, record); !saved) return Forward(saved.error());
             }
             return ChargeResult{user_id, user->balance, false};
         }

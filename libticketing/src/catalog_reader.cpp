@@ -117,23 +117,27 @@ std::optional<std::vector<Schedule>> DecodeSchedules(std::string_view text) {
 
 template <class T, class Load>
 Result<std::vector<T>> CatalogReader::Cached(const std::string& key, Load load) {
+    std::optional<std::uint64_t> generation;  // set when the cache answered
     if (ctx_.cache != nullptr) {
-        if (auto hit = ctx_.cache->Get(key); hit && *hit) {
-            std::optional<std::vector<T>> rows;
-            if constexpr (std::is_same_v<T, Concert>) {
-                rows = DecodeConcerts(**hit);
-            } else {
-                rows = DecodeSchedules(**hit);
+        if (auto read = ctx_.cache->Get(key)) {
+            generation = read->generation;
+            if (read->value) {
+                std::optional<std::vector<T>> rows;
+                if constexpr (std::is_same_v<T, Concert>) {
+                    rows = DecodeConcerts(*read->value);
+                } else {
+                    rows = DecodeSchedules(*read->value);
+                }
+                if (rows) return std::move(*rows);
             }
-            if (rows) return std::move(*rows);
         }
     }
     auto uow = ctx_.db.Begin(ports::TxMode::kRead);
     if (!uow) return Forward(uow.error());
     Result<std::vector<T>> rows = load(**uow);
     // Only what exists is cached: an unknown id is asked of the database every time.
-    if (rows && !rows->empty() && ctx_.cache != nullptr) {
-        (void)ctx_.cache->Put(key, EncodeRows(*rows), ctx_.settings.catalog_cache_ttl);
+    if (rows && !rows->empty() && generation) {
+        (void)ctx_.cache->Put(key, EncodeRows(*rows), ctx_.settings.catalog_cache_ttl, *generation);
     }
     return rows;
 }

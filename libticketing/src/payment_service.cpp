@@ -67,38 +67,44 @@ Result<Receipt> PaymentService::Replay(ports::UnitOfWork& uow, std::string_view 
     if (!payment) return Forward(payment.error());
     auto tickets = uow.ListTicketsByPayment(payment->id);
     if (!tickets) return Forward(tickets.error());
+    // The first response as it was: a later refund does not change what the payment answered.
+    payment->status = PaymentStatus::kCompleted;
+    for (auto& ticket : *tickets) ticket.status = TicketStatus::kIssued;
     return Receipt{std::move(*payment), std::move(*tickets), *balance, true};
 }
 
 Result<Receipt> PaymentService::Pay(
     std::string_view token, ReservationId reservation_id, std::optional<std::string_view> key
 ) {
-    if (key) {
-        if (auto valid = ValidateIdempotencyKey(*key); !valid) return Forward(valid.error());
-    }
     auto view = queue_.Lookup(token);
     if (!view) return Forward(view.error());
     const auto& info = view->info;
     const auto request_hash = PayRequestHash(reservation_id);
     if (info.status == TokenStatus::kRevoked) {
         // The payment this token made may be asked for again: answer a replay, refuse anything else.
-        if (!key) return MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
+        const auto refused = MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
+        if (!key || !ValidateIdempotencyKey(*key)) return refused;
         auto uow = ctx_.db.Begin(ports::TxMode::kRead);
         if (!uow) return Forward(uow.error());
-        auto stored =
+        auto check =
             CheckIdempotency(**uow, info.user_id, *key, request_hash, ctx_.clock.Now(), ctx_.settings.idempotency_ttl);
-        if (!stored) return Forward(stored.error());
-        if (!*stored) return MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
-        return Replay(**uow, **stored);
+        if (!check) return Forward(check.error());
+        if (!check->replay) return refused;
+        return Replay(**uow, *check->replay);
     }
+    // Token first (401/403), then the request (400).
     auto grant = queue_.Authorize(token);
     if (!grant) return Forward(grant.error());
+    if (key) {
+        if (auto valid = ValidateIdempotencyKey(*key); !valid) return Forward(valid.error());
+    }
 
     auto receipt = RunLocked<Receipt>(
         ctx_.locks,
         {"reservation:" + std::to_string(reservation_id.value), "user:" + std::to_string(grant->user_id.value)},
         [&](ports::UnitOfWork& uow) -> Result<Receipt> {
             const auto now = ctx_.clock.Now();
+            IdempotencyCheck check;
             auto reservation = internal::RequireFound(
                 uow.FindReservationForUpdate(reservation_id), "reservation " + std::to_string(reservation_id.value)
             );
@@ -109,9 +115,10 @@ Result<Receipt> PaymentService::Pay(
             auto user = internal::RequireFound(uow.FindUserForUpdate(grant->user_id), "user");
             if (!user) return Forward(user.error());
             if (key) {
-                auto stored = CheckIdempotency(uow, user->id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
-                if (!stored) return Forward(stored.error());
-                if (*stored) return Replay(uow, **stored);
+                auto checked = CheckIdempotency(uow, user->id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
+                if (!checked) return Forward(checked.error());
+                check = std::move(*checked);
+                if (check.replay) return Replay(uow, *check.replay);
             }
             switch (reservation->StatusAt(now)) {
                 case ReservationStatus::kHeld:
@@ -194,7 +201,7 @@ Result<Receipt> PaymentService::Pay(
                     request_hash,
                     "payment=" + std::to_string(out.payment.id.value) + ";balance=" + std::to_string(out.balance),
                     now};
-                if (auto stored = uow.InsertIdempotency(record); !stored) return Forward(stored.error());
+                if (auto saved = SaveIdempotency(uow, check, record); !saved) return Forward(saved.error());
             }
             return out;
         }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <stdexcept>
 #include <ticketing/app/system.hpp>
 #include <ticketing/memory/manual_clock.hpp>
 
@@ -31,7 +32,14 @@ protected:
 class UnitOfWorkContract : public PortContract {};
 class QueueStoreContract : public PortContract {};
 class DistributedLockContract : public PortContract {};
-class CatalogCacheContract : public PortContract {};
+class CatalogCacheContract : public PortContract {
+protected:
+    ports::CatalogCache& Cache() {
+        auto* cache = backend_->Cache();
+        if (cache == nullptr) throw std::logic_error("this backend has no catalog cache");
+        return *cache;
+    }
+};
 /// Whole use cases raced against one backend under the parameter's lock strategy.
 class ConcurrencyScenarios : public ::testing::TestWithParam<BackendParam> {
 protected:

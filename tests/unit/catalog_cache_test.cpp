@@ -1,4 +1,5 @@
 // Catalog reads go through the cache; writes invalidate it; availability is always live.
+#include <ticketing/memory/memory_catalog_cache.hpp>
 #include <ticketing/memory/memory_database.hpp>
 
 #include "catalog_reader.hpp"  // the core's private codec, tested directly
@@ -54,6 +55,26 @@ TEST(CatalogCodec, RoundTripsAndRejectsDamage) {
     EXPECT_FALSE(internal::DecodeConcerts(text.substr(0, text.size() - 2)).has_value());
     EXPECT_FALSE(internal::DecodeConcerts(text + "x").has_value());
     EXPECT_FALSE(internal::DecodeSchedules("").has_value());
+}
+
+}  // namespace
+}  // namespace ticketing::testing
+
+namespace ticketing::testing {
+namespace {
+
+TEST(MemoryCatalogCache, StaysBoundedAndSweepsExpiredEntries) {
+    memory::ManualClock clock{kStart};
+    memory::MemoryCatalogCache cache(clock, 3);
+    const auto put = [&](const char* key) { ASSERT_TRUE(cache.Put(key, "v", 1s, cache.Get(key)->generation)); };
+    put("a");
+    put("b");
+    put("c");
+    put("d");  // past the bound: the cache starts over
+    EXPECT_FALSE(cache.Get("a")->value.has_value());
+    EXPECT_TRUE(cache.Get("d")->value.has_value());
+    clock.Advance(2s);
+    EXPECT_FALSE(cache.Get("d")->value.has_value());
 }
 
 }  // namespace

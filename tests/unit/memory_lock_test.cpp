@@ -58,3 +58,33 @@ TEST(MemoryDatabase, RowLockWaitTimesOutAsAConflict) {
 
 }  // namespace
 }  // namespace ticketing::testing
+
+namespace ticketing::testing {
+namespace {
+
+TEST(MemoryDatabase, ADeleteDoesNotDropARecordStoredSinceItWasRead) {
+    memory::MemoryDatabase db;
+    const auto put = [&](ports::UnitOfWork& uow, const char* hash, Timestamp at) {
+        return uow.InsertIdempotency({UserId{1}, "k", hash, "r", at});
+    };
+    {
+        auto uow = db.Begin(ports::TxMode::kOptimistic).value();
+        ASSERT_TRUE(put(*uow, "old", kStart));
+        ASSERT_TRUE(uow->Commit());
+    }
+    auto slow = db.Begin(ports::TxMode::kOptimistic).value();
+    ASSERT_TRUE(slow->DeleteIdempotency(UserId{1}, "k"));  // replaces the lapsed "old" record...
+    {
+        auto fast = db.Begin(ports::TxMode::kOptimistic).value();  // ...but another request does first
+        ASSERT_TRUE(fast->DeleteIdempotency(UserId{1}, "k"));
+        ASSERT_TRUE(put(*fast, "fresh", kStart + 1s));
+        ASSERT_TRUE(fast->Commit());
+    }
+    ASSERT_TRUE(put(*slow, "mine", kStart + 2s));
+    EXPECT_EQ(slow->Commit().error().code, Errc::kAborted);
+    auto read = db.Begin(ports::TxMode::kRead).value();
+    EXPECT_EQ(read->FindIdempotency(UserId{1}, "k").value()->request_hash, "fresh");
+}
+
+}  // namespace
+}  // namespace ticketing::testing

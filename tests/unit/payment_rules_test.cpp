@@ -130,5 +130,41 @@ TEST_F(PaymentRules, ABackendDownLeavesNothingHalfWritten) {
     TK_OK(App().Payments().Pay(token_, hold.id, std::nullopt));
 }
 
+TEST_F(PaymentRules, TheTokenIsCheckedBeforeTheRequest) {
+    auto hold = Hold({1});
+    TK_EXPECT_ERROR(App().Payments().Pay("not-a-token", hold.id, ""), Errc::kUnauthenticated);
+    QueueSettingsPatch pause;
+    pause.paused = true;
+    TK_OK(App().Queue().UpdateSettings(concert_.concert.id, pause));
+    auto waiting = TK_OK(App().Queue().Join(concert_.concert.id, W().NewUser())).position.info.token;
+    TK_EXPECT_ERROR(App().Payments().Pay(waiting, hold.id, ""), Errc::kNotAdmitted);
+    TK_EXPECT_ERROR(App().Payments().Pay(token_, hold.id, ""), Errc::kInvalidArgument);
+}
+
+TEST_F(PaymentRules, AReplayAfterARefundAnswersWhatThePaymentAnswered) {
+    auto hold = Hold({1});
+    auto first = TK_OK(App().Payments().Pay(token_, hold.id, "pay-1"));
+    TK_OK(App().Payments().Refund(first.payment.id));
+    auto replay = TK_OK(App().Payments().Pay(token_, hold.id, "pay-1"));
+    EXPECT_EQ(replay.payment.status, PaymentStatus::kCompleted);
+    EXPECT_EQ(replay.tickets.at(0).status, TicketStatus::kIssued);
+    EXPECT_EQ(replay.balance, first.balance);
+}
+
+TEST(PaymentReplay, ALapsedRecordOnARevokedTokenIsUnauthenticated) {
+    Settings settings;
+    settings.queue_timeouts.revoked_retention = 48h;  // outlives the 24 h idempotency record
+    World world(MemoryBackend(), LockStrategyKind::kOptimistic, settings);
+    auto concert = world.NewConcert(5, 1000);
+    const auto schedule = concert.schedules[0].id;
+    const auto user = world.NewUser(10'000);
+    const auto token = world.Admit(concert.concert.id, user);
+    auto hold = TK_OK(world.App().Reservations().Hold(token, schedule, world.Seats(schedule, {1})));
+    TK_OK(world.App().Payments().Pay(token, hold.id, "pay-1"));
+    world.Clock().Advance(25h);
+    TK_EXPECT_ERROR(world.App().Payments().Pay(token, hold.id, "pay-1"), Errc::kUnauthenticated);
+    EXPECT_EQ(TK_OK(world.App().Accounts().GetUser(user)).balance, 9000);
+}
+
 }  // namespace
 }  // namespace ticketing::testing

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -403,7 +404,13 @@ public:
         if (auto ok = CheckWritable(); !ok) return ok;
         std::pair<std::int64_t, std::string> id{user.value, key};
         new_idempotency_.erase(id);
-        deleted_idempotency_.insert(std::move(id));
+        if (deleted_idempotency_.contains(id)) return {};
+        std::optional<IdempotencyRecord> seen;
+        {
+            std::shared_lock lock(state_->mutex);
+            if (auto it = state_->idempotency.find(id); it != state_->idempotency.end()) seen = it->second;
+        }
+        deleted_idempotency_.emplace(std::move(id), std::move(seen));
         return {};
     }
 
@@ -556,6 +563,14 @@ private:
                 return Aborted("idempotency key exists");
             }
         }
+        // A delete removes the record it saw; one stored since (by another request) is not ours to drop.
+        for (const auto& [key, seen] : deleted_idempotency_) {
+            auto it = s.idempotency.find(key);
+            const bool same = it == s.idempotency.end() ? !seen.has_value()
+                                                        : seen && seen->created_at == it->second.created_at &&
+                                                              seen->request_hash == it->second.request_hash;
+            if (!same && it != s.idempotency.end()) return Aborted("idempotency key changed since it was read");
+        }
         for (const auto& key : new_inbox_) {
             if (s.inbox.contains(key)) return Aborted("event already in the inbox");
         }
@@ -615,7 +630,7 @@ private:
             if (row.status == OutboxStatus::kPending) s.pending_outbox.insert(id);
             if (row.status == OutboxStatus::kDead) s.dead_outbox.insert(id);
         }
-        for (const auto& key : deleted_idempotency_) s.idempotency.erase(key);
+        for (const auto& [key, seen] : deleted_idempotency_) s.idempotency.erase(key);
         for (const auto& [key, record] : new_idempotency_) s.idempotency[key] = record;
         for (const auto& key : new_inbox_) s.inbox.insert(key);
         for (const auto& [resource, token] : new_fences_) s.fences[resource] = token;
@@ -636,7 +651,7 @@ private:
     std::vector<Concert> new_concerts_;
     std::vector<Schedule> new_schedules_;
     std::map<std::pair<std::int64_t, std::string>, IdempotencyRecord, std::less<>> new_idempotency_;
-    std::set<std::pair<std::int64_t, std::string>, std::less<>> deleted_idempotency_;
+    std::map<std::pair<std::int64_t, std::string>, std::optional<IdempotencyRecord>, std::less<>> deleted_idempotency_;
     std::set<std::pair<std::string, std::string>, std::less<>> new_inbox_;
     std::map<std::string, std::uint64_t, std::less<>> new_fences_;
 };

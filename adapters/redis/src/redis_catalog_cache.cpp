@@ -1,25 +1,16 @@
 #include <algorithm>
+#include <charconv>
 #include <ticketing/redis/redis_catalog_cache.hpp>
 
 namespace ticketing::redis {
 namespace {
 
-// KEYS[1] the generation key; ARGV[1] the entry prefix, ARGV[2] the key. The entry key is built in
-// the script, in the generation key's hash slot.
+// KEYS[1] the generation key; ARGV[1] the entry prefix, ARGV[2] the key -> {entry or false, generation}.
+// The entry key is built in the script, in the generation key's hash slot.
 const RedisScript& GetScript() {
     static const RedisScript script(R"lua(
 local gen = redis.call('GET', KEYS[1]) or '0'
-return redis.call('GET', ARGV[1] .. gen .. ':' .. ARGV[2])
-)lua");
-    return script;
-}
-
-// KEYS[1] the generation key; ARGV: entry prefix, key, value, ttl ms.
-const RedisScript& PutScript() {
-    static const RedisScript script(R"lua(
-local gen = redis.call('GET', KEYS[1]) or '0'
-redis.call('SET', ARGV[1] .. gen .. ':' .. ARGV[2], ARGV[3], 'PX', ARGV[4])
-return 1
+return {redis.call('GET', ARGV[1] .. gen .. ':' .. ARGV[2]), gen}
 )lua");
     return script;
 }
@@ -31,18 +22,31 @@ RedisCatalogCache::RedisCatalogCache(std::shared_ptr<RedisClient> client, RedisC
       generation_key_(options.key_prefix + "cc:{catalog}:gen"),
       entry_prefix_(options.key_prefix + "cc:{catalog}:") {}
 
-Result<std::optional<std::string>> RedisCatalogCache::Get(std::string_view key) {
+Result<ports::CatalogCache::Read> RedisCatalogCache::Get(std::string_view key) {
     auto reply = client_->Eval(GetScript(), {generation_key_}, {entry_prefix_, std::string(key)});
     if (!reply) return Forward(reply.error());
-    if (reply->IsNil()) return std::optional<std::string>{};
-    return std::optional<std::string>{std::move(reply->str)};
+    if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 2) {
+        return MakeError(Errc::kInternal, "redis catalog cache: malformed reply");
+    }
+    Read read;
+    const auto& gen = reply->elements[1].str;
+    if (auto [ptr, ec] = std::from_chars(gen.data(), gen.data() + gen.size(), read.generation); ec != std::errc{}) {
+        return MakeError(Errc::kInternal, "redis catalog cache: bad generation '" + gen + "'");
+    }
+    if (reply->elements[0].type == RedisReply::Type::kString) read.value = std::move(reply->elements[0].str);
+    return read;
 }
 
-Result<void> RedisCatalogCache::Put(std::string_view key, std::string_view value, Millis ttl) {
-    auto reply = client_->Eval(
-        PutScript(),
-        {generation_key_},
-        {entry_prefix_, std::string(key), std::string(value), std::to_string(std::max<std::int64_t>(ttl.count(), 1))}
+Result<void> RedisCatalogCache::Put(
+    std::string_view key, std::string_view value, Millis ttl, std::uint64_t generation
+) {
+    // Stored under the generation it was read in: after an invalidation nobody reads that one again.
+    auto reply = client_->Command(
+        {"SET",
+         entry_prefix_ + std::to_string(generation) + ":" + std::string(key),
+         std::string(value),
+         "PX",
+         std::to_string(std::max<std::int64_t>(ttl.count(), 1))}
     );
     if (!reply) return Forward(reply.error());
     return {};

@@ -34,11 +34,20 @@ private:
     Context ctx_;
 };
 
-/// Idempotency-Key handling shared by the use cases that take one: inside the caller's transaction,
-/// after the user's row is locked. Returns the stored response for a replay, nullopt for a new request.
-Result<std::optional<std::string>> CheckIdempotency(
+/// What an Idempotency-Key found for a request. Read inside the caller's transaction, after the
+/// user's row is locked, so concurrent requests with one key are serialized.
+struct IdempotencyCheck {
+    std::optional<std::string> replay;  ///< the stored response: the same request came first
+    bool lapsed{false};                 ///< a record past its time is in the way; SaveIdempotency replaces it
+};
+
+/// IDEMPOTENCY_KEY_REUSED when the key was used for another request. Reads only.
+Result<IdempotencyCheck> CheckIdempotency(
     ports::UnitOfWork& uow, UserId user, std::string_view key, std::string_view request_hash, Timestamp now, Millis ttl
 );
+
+/// Stores `record` for a request `check` found new, in the caller's transaction.
+Result<void> SaveIdempotency(ports::UnitOfWork& uow, const IdempotencyCheck& check, const IdempotencyRecord& record);
 
 /// INVALID_ARGUMENT for an empty or over-long key.
 Result<void> ValidateIdempotencyKey(std::string_view key);

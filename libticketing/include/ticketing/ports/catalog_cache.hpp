@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,9 +15,17 @@ namespace ticketing::ports {
 /// Thread-safe.
 class CatalogCache {
 public:
+    /// An entry, if any, and the cache generation it was read in.
+    struct Read {
+        std::optional<std::string> value;
+        std::uint64_t generation{0};
+    };
+
     virtual ~CatalogCache() = default;
-    virtual Result<std::optional<std::string>> Get(std::string_view key) = 0;
-    virtual Result<void> Put(std::string_view key, std::string_view value, Millis ttl) = 0;
+    virtual Result<Read> Get(std::string_view key) = 0;
+    /// Stores `value` unless the cache was invalidated after `generation` was read: a database load
+    /// that raced a catalog write is not kept.
+    virtual Result<void> Put(std::string_view key, std::string_view value, Millis ttl, std::uint64_t generation) = 0;
     /// Makes every entry stale, for every process sharing the cache.
     virtual Result<void> InvalidateAll() = 0;
 };

@@ -13,8 +13,9 @@ struct RedisCatalogCacheOptions {
 };
 
 /// The catalog cache on Redis. Entries live under a generation number, so one INCR invalidates
-/// every entry for every instance at once; old generations expire by their TTL. All keys share the
-/// hash tag `{catalog}` (one Redis Cluster slot), so a read is one script and one round trip:
+/// every entry for every instance at once; old generations expire by their TTL. An entry is stored
+/// under the generation its load began in, so a load that raced a write is never read. All keys
+/// share the hash tag `{catalog}` (one Redis Cluster slot), so a read is one script and one round trip:
 ///   P cc:{catalog}:gen          STRING  the current generation
 ///   P cc:{catalog}:<gen>:<key>  STRING  an entry, with PX ttl
 /// Thread-safe.
@@ -22,8 +23,8 @@ class RedisCatalogCache final : public ports::CatalogCache {
 public:
     explicit RedisCatalogCache(std::shared_ptr<RedisClient> client, RedisCatalogCacheOptions options = {});
 
-    Result<std::optional<std::string>> Get(std::string_view key) override;
-    Result<void> Put(std::string_view key, std::string_view value, Millis ttl) override;
+    Result<Read> Get(std::string_view key) override;
+    Result<void> Put(std::string_view key, std::string_view value, Millis ttl, std::uint64_t generation) override;
     Result<void> InvalidateAll() override;
 
 private:
