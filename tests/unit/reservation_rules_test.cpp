@@ -214,5 +214,25 @@ TEST(HoldLockOrder, ALapsedHoldsSeatsAreLockedInOneSortedBatchWithTheNewOnes) {
     EXPECT_EQ(map.seats[9].status, SeatStatus::kAvailable);  // the lapsed hold's seat was freed
 }
 
+TEST(HoldSweeper, AHoldBusyElsewhereIsLeftForTheNextRun) {
+    Settings settings;
+    settings.reservation.hold_ttl = 1min;
+    World world(MemoryBackend(), LockStrategyKind::kPessimistic, settings);
+    const auto concert = world.NewConcert(10);
+    const auto schedule = concert.schedules[0].id;
+    auto busy = TK_OK(world.App().Reservations().Hold(
+        world.Admit(concert.concert.id, world.NewUser()), schedule, world.Seats(schedule, {1})
+    ));
+    TK_OK(world.App().Reservations().Hold(
+        world.Admit(concert.concert.id, world.NewUser()), schedule, world.Seats(schedule, {2})
+    ));
+    world.Clock().Advance(1min);
+    auto other = TK_OK(world.Adapters().Db().Begin(ports::TxMode::kPessimistic));
+    ASSERT_TRUE(other->FindReservationForUpdate(busy.id));  // e.g. its payment is in flight
+    EXPECT_EQ(TK_OK(world.App().Reservations().ExpireHolds(10)), 1);
+    other.reset();
+    EXPECT_EQ(TK_OK(world.App().Reservations().ExpireHolds(10)), 1);
+}
+
 }  // namespace
 }  // namespace ticketing::testing

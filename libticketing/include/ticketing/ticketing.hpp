@@ -28,6 +28,9 @@ struct Backends {
 class Ticketing {
 public:
     Ticketing(const Backends& backends, Settings settings);
+    // The services hold references into this object.
+    Ticketing(const Ticketing&) = delete;
+    Ticketing& operator=(const Ticketing&) = delete;
 
     const Settings& GetSettings() const { return settings_; }
     QueueService& Queue() { return queue_; }

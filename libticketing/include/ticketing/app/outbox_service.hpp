@@ -30,7 +30,8 @@ public:
     Result<void> Retry(std::string_view event_id);
     /// Publishes up to `limit` due events in store order. An event that fails is retried later with
     /// exponential backoff and jitter, and holds back its aggregate's later events; after
-    /// `max_attempts` it is DEAD.
+    /// `max_attempts` it is DEAD and no longer holds them back (an aggregate is not stuck behind an
+    /// event that needs an operator; `Retry` republishes it).
     Result<RelayOutcome> RelayOnce(ports::EventSink& sink, std::int64_t limit);
 
 private:

@@ -16,11 +16,12 @@ public:
     /// (400), seat limit (422), schedule (404) and its concert (403 for another), seats (404), window
     /// (422 RESERVATION_CLOSED), the token's live hold (409 HOLD_EXISTS), each seat free (409).
     Result<Reservation> Hold(std::string_view token, ScheduleId schedule, std::span<const SeatId> seats);
-    /// The owner's reservation with its status as of now.
+    /// The owner's reservation with its status as of now (a lapsed hold reads as EXPIRED).
     Result<Reservation> Get(std::string_view token, ReservationId id);
     /// Frees the seats at once. HOLD_EXPIRED when the hold has lapsed; CONFLICT when paid or cancelled.
     Result<void> Cancel(std::string_view token, ReservationId id);
-    /// Tidies up to `limit` holds past their time (seats were already free to others). Returns how many.
+    /// Tidies up to `limit` holds past their time (seats were already free to others); a hold that is
+    /// busy elsewhere is left for the next run. Returns how many were tidied.
     Result<std::int64_t> ExpireHolds(std::int64_t limit);
 
 private:

@@ -1,4 +1,5 @@
-// What only the in-process lock can show without waiting: a lease lapses on the clock.
+// What only the in-process adapters can show without waiting: leases lapse on the clock, row locks time out, commit
+// checks.
 #include <ticketing/memory/memory_database.hpp>
 #include <ticketing/memory/memory_lock.hpp>
 
