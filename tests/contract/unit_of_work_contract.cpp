@@ -445,5 +445,25 @@ TEST_P(UnitOfWorkContract, StaleFencingTokenIsRefused) {
     EXPECT_EQ(done.error().code, Errc::kAborted);
 }
 
+TEST_P(UnitOfWorkContract, KeysCompareByExactBytes) {
+    const auto now = clock_.Now();
+    auto uow = Begin();
+    EXPECT_TRUE(TK_OK(uow->RecordInbox("history", "e1", now)));
+    EXPECT_TRUE(TK_OK(uow->RecordInbox("history", "e1 ", now)));  // a trailing space is another id
+    EXPECT_TRUE(TK_OK(uow->RecordInbox("history", "E1", now)));
+    ASSERT_TRUE(uow->InsertIdempotency({UserId{1}, "k", "h1", "r1", now}).has_value());
+    ASSERT_TRUE(uow->InsertIdempotency({UserId{1}, "k ", "h2", "r2", now}).has_value());
+    ASSERT_TRUE(uow->Commit().has_value());
+    auto read = Begin(ports::TxMode::kRead);
+    EXPECT_EQ(TK_OK(read->FindIdempotency(UserId{1}, "k"))->request_hash, "h1");
+    EXPECT_EQ(TK_OK(read->FindIdempotency(UserId{1}, "k "))->request_hash, "h2");
+    EXPECT_FALSE(TK_OK(read->FindIdempotency(UserId{1}, "K")).has_value());
+}
+
+TEST_P(UnitOfWorkContract, FencingTokensBeyondInt64AreRefused) {
+    auto uow = Begin();
+    TK_EXPECT_ERROR(uow->AdvanceFence("lock:seat:1", ~std::uint64_t{0}), Errc::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace ticketing::testing

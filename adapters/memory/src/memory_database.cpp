@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -417,6 +418,9 @@ public:
     // Fences.
     Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) override {
         if (auto ok = CheckWritable(); !ok) return ok;
+        if (token > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            return MakeError(Errc::kInvalidArgument, "fencing token out of range");
+        }
         {
             std::shared_lock lock(state_->mutex);
             if (auto it = state_->fences.find(resource); it != state_->fences.end() && it->second > token) {

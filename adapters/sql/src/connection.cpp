@@ -35,12 +35,19 @@ constexpr unsigned kMysqlTooManyConnections = 1040;
 constexpr unsigned kMysqlServerShutdown = 1053;
 constexpr unsigned kMysqlQueryInterrupted = 1317;
 constexpr unsigned kMysqlConnectionKilled = 1927;
+constexpr unsigned kMysqlReadOnly = 1290;  // --read-only, e.g. a demoted primary
+constexpr unsigned kMysqlReadOnlyMode = 1836;
+constexpr unsigned kMysqlBadString = 1366;  // e.g. invalid UTF-8
+constexpr unsigned kMysqlOutOfRange = 1264;
+constexpr unsigned kMysqlTruncatedValue = 1292;
 constexpr unsigned kMysqlFirstClientError = 2000;  // 2000..2999 come from the client library
+constexpr unsigned kMysqlLastClientError = 2999;
 
 bool IsMysqlConnectionLoss(unsigned code) {
     return code == kMysqlServerShutdown || code == kMysqlQueryInterrupted || code == kMysqlConnectionKilled ||
-           code == kMysqlTooManyConnections || (code >= 1158 && code <= 1161) ||  // network read/write errors
-           code >= kMysqlFirstClientError;
+           code == kMysqlTooManyConnections || code == kMysqlReadOnly || code == kMysqlReadOnlyMode ||
+           (code >= 1158 && code <= 1161) ||  // network read/write errors
+           (code >= kMysqlFirstClientError && code <= kMysqlLastClientError);
 }
 
 std::string PercentDecode(std::string_view text) {
@@ -141,7 +148,7 @@ const Dialect& SqliteDialect() {
         "BEGIN",
         "BEGIN IMMEDIATE",
         "",
-        "INSERT OR IGNORE",
+        "INSERT INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at) ON CONFLICT DO NOTHING",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
@@ -160,7 +167,7 @@ const Dialect& MysqlDialect() {
         "START TRANSACTION",
         "START TRANSACTION",
         " FOR UPDATE",
-        "INSERT IGNORE",
+        "INSERT IGNORE INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at)",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
@@ -250,6 +257,9 @@ Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string
         case kMysqlLockWaitTimeout:
             return {{Errc::kConflict, message}, false};
         case kMysqlDataTooLong:
+        case kMysqlBadString:
+        case kMysqlOutOfRange:
+        case kMysqlTruncatedValue:
             return {{Errc::kInvalidArgument, message}, false};
         default:
             break;

@@ -29,8 +29,9 @@ struct Dialect {
     std::string_view begin_pessimistic;
     /// Appended to the `*ForUpdate` reads of a pessimistic unit of work ("" on SQLite, see above).
     std::string_view for_update;
-    /// An insert that skips a row breaking a unique key (affected rows tell which).
-    std::string_view insert_ignore;
+    /// Records an inbox row unless it is there: 1 affected row when new, 0 when a duplicate. MySQL's
+    /// INSERT IGNORE would also truncate a too-long value: RecordInbox refuses those first.
+    std::string_view inbox_insert;
     /// Stores max(stored, :token) for :resource; the caller then reads back what is stored.
     std::string_view fence_upsert;
     /// One row, 1 when the schema_version table exists.

@@ -74,8 +74,10 @@ Result<std::unique_ptr<ports::UnitOfWork>> SqlDatabase::Begin(ports::TxMode mode
         : mode == ports::TxMode::kPessimistic ? dialect.begin_pessimistic
                                               : dialect.begin_optimistic
     );
-    // A pooled connection may have died while idle (server restart, wait_timeout): one fresh retry.
-    for (int attempt = 0;; ++attempt) {
+    // Pooled connections may have died while idle (a server restart, wait_timeout): each dead one is
+    // dropped and the next tried, until a new connection is opened; only then is the server down.
+    const auto tries = state_->pool->options().pool_size + 1;
+    for (std::size_t attempt = 0;; ++attempt) {
         auto session = state_->pool->Acquire();
         if (!session) return Forward(session.error());
         try {
@@ -84,7 +86,7 @@ Result<std::unique_ptr<ports::UnitOfWork>> SqlDatabase::Begin(ports::TxMode mode
         } catch (const soci::soci_error& e) {
             auto failure = detail::Translate(dialect, e, "begin");
             state_->pool->Release(std::move(*session), !failure.discard_session);
-            if (failure.discard_session && attempt == 0) continue;
+            if (failure.discard_session && attempt + 1 < tries) continue;
             // BEGIN IMMEDIATE waited the whole busy timeout: the database is held by another writer.
             if (detail::IsLockTimeout(dialect, e)) failure.error.code = Errc::kConflict;
             return tl::unexpected<Error>(std::move(failure.error));

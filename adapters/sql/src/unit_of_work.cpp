@@ -280,13 +280,17 @@ Result<void> CheckVersioned(long long affected, std::string_view what, std::int6
     return MakeError(Errc::kAborted, std::string(what) + " " + std::to_string(id) + " changed since it was read");
 }
 
+// The inbox key columns' width (VARBINARY(191) on MySQL: a primary key of two fits InnoDB's limit).
+constexpr std::size_t kMaxInboxKey = 191;
+
 class SqlUnitOfWork final : public ports::UnitOfWork {
 public:
     SqlUnitOfWork(std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode)
         : pool_(std::move(pool)), dialect_(*pool_->endpoint().dialect), session_(std::move(session)), mode_(mode) {}
 
     ~SqlUnitOfWork() override {
-        if (session_ && !finished_) {
+        // A connection already known dead is dropped without a ROLLBACK that could block on it.
+        if (session_ && !finished_ && !discard_) {
             try {
                 *session_ << "ROLLBACK";
             } catch (...) {
@@ -747,22 +751,20 @@ public:
             sql << "SELECT COUNT(*) FROM outbox WHERE status = :dead", soci::use(kOutboxDead), soci::into(out.dead);
             std::int64_t oldest = 0;
             soci::indicator oldest_ind = soci::i_null;
-            sql << "SELECT MIN(created_at) FROM outbox WHERE status = :pending", soci::use(kOutboxPending),
-                soci::into(oldest, oldest_ind);
+            // The first pending row by id: served by outbox_status (status, id), no scan of the backlog.
+            sql << "SELECT created_at FROM outbox WHERE status = :pending ORDER BY id LIMIT 1",
+                soci::use(kOutboxPending), soci::into(oldest, oldest_ind);
             if (oldest_ind == soci::i_ok) out.oldest_pending_at = FromMs(oldest);
             return out;
         });
     }
     Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) override {
+        if (consumer.size() > kMaxInboxKey || event_id.size() > kMaxInboxKey) {
+            return MakeError(Errc::kInvalidArgument, "inbox consumer and event id are at most 191 bytes");
+        }
         return Write<bool>("record inbox", [&](soci::session& sql) -> Result<bool> {
-            const auto inserted = Exec(
-                sql,
-                std::string(dialect_.insert_ignore) +
-                    " INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at)",
-                std::string(consumer),
-                std::string(event_id),
-                ToMs(now)
-            );
+            const auto inserted =
+                Exec(sql, std::string(dialect_.inbox_insert), std::string(consumer), std::string(event_id), ToMs(now));
             return inserted == 1;
         });
     }
@@ -808,6 +810,9 @@ public:
     // Fences.
     Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) override {
         return Write<void>("advance fence", [&](soci::session& sql) -> Result<void> {
+            if (token > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+                return MakeError(Errc::kInvalidArgument, "fencing token out of range");
+            }
             const std::string name(resource);
             const auto given = static_cast<std::int64_t>(token);
             // The upsert keeps the larger token and locks the row to the end of the transaction, so

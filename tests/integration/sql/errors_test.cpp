@@ -117,6 +117,28 @@ TEST_F(SqlMariadbErrors, KilledConnectionIsUnavailableAndNothingIsHalfWritten) {
     EXPECT_TRUE(TK_OK(check->ListLedger(user_, {0, 10})).empty());
 }
 
+TEST_F(SqlMariadbErrors, APoolOfDeadIdleConnectionsIsRenewedWithoutFailingARequest) {
+    {
+        // Fill the pool with idle connections.
+        std::vector<std::unique_ptr<ports::UnitOfWork>> held;
+        for (int i = 0; i < 4; ++i) held.push_back(TK_OK(db_->Begin(ports::TxMode::kRead)));
+    }
+    auto admin = RawSession(temp_->Url());
+    long long own = Scalar(*admin, "SELECT CONNECTION_ID()");
+    soci::rowset<long long> ids =
+        (admin->prepare << "SELECT id FROM information_schema.processlist WHERE db = '" + temp_->Name() +
+                               "' AND id <> " + std::to_string(own));
+    std::vector<long long> victims(ids.begin(), ids.end());
+    ASSERT_GE(victims.size(), 4U);
+    for (auto id : victims) *admin << "KILL " + std::to_string(id);  // as a server restart would
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(Balance(user_), 1000);     // every request still answered
+}
+
+TEST_F(SqlMariadbErrors, InvalidUtf8IsInvalidArgument) {
+    auto uow = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
+    TK_EXPECT_ERROR(uow->InsertUser({{}, std::string("bad \xff\xfe name"), 0, 0}), Errc::kInvalidArgument);
+}
+
 TEST_F(SqlMariadbErrors, LockWaitTimeoutIsConflict) {
     auto holder = TK_OK(db_->Begin(ports::TxMode::kPessimistic));
     TK_OK(holder->FindUserForUpdate(user_));

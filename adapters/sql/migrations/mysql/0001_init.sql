@@ -1,6 +1,8 @@
 -- libticketing schema, MySQL/MariaDB dialect (InnoDB, utf8mb4). Applied by SqlDatabase::Migrate()
 -- under GET_LOCK. DDL commits implicitly in MySQL, so every statement is re-runnable (IF NOT EXISTS).
--- Times are milliseconds since the epoch; enums are small integers (see src/schema.hpp).
+-- Times are milliseconds since the epoch; enums are small integers (see src/schema.hpp). Key columns
+-- compared by clients (tokens, idempotency keys, event ids) are VARBINARY: exact bytes, no trailing-space
+-- padding as in the utf8mb4 collations.
 -- Each statement ends with ';' at the end of a line (the migration runner splits there).
 
 CREATE TABLE IF NOT EXISTS users (
@@ -60,7 +62,7 @@ CREATE TABLE IF NOT EXISTS reservation (
     schedule_id BIGINT NOT NULL,
     amount BIGINT NOT NULL,
     status SMALLINT NOT NULL,
-    live_token VARCHAR(255) NULL,
+    live_token VARBINARY(255) NULL,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     version BIGINT NOT NULL DEFAULT 0,
@@ -110,7 +112,7 @@ CREATE TABLE IF NOT EXISTS ticket (
 
 CREATE TABLE IF NOT EXISTS outbox (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    event_id VARCHAR(191) NOT NULL,
+    event_id VARBINARY(191) NOT NULL,
     aggregate VARCHAR(255) NOT NULL,
     type VARCHAR(255) NOT NULL,
     payload LONGTEXT NOT NULL,
@@ -126,15 +128,15 @@ CREATE TABLE IF NOT EXISTS outbox (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 CREATE TABLE IF NOT EXISTS inbox (
-    consumer VARCHAR(191) NOT NULL,
-    event_id VARCHAR(191) NOT NULL,
+    consumer VARBINARY(191) NOT NULL,
+    event_id VARBINARY(191) NOT NULL,
     recorded_at BIGINT NOT NULL,
     PRIMARY KEY (consumer, event_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 CREATE TABLE IF NOT EXISTS idempotency (
     user_id BIGINT NOT NULL,
-    idem_key VARCHAR(255) NOT NULL,
+    idem_key VARBINARY(255) NOT NULL,
     request_hash TEXT NOT NULL,
     response LONGTEXT NOT NULL,
     created_at BIGINT NOT NULL,
@@ -143,6 +145,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
 
 -- Fencing tokens of the Redis lease strategy: the newest token that wrote each resource.
 CREATE TABLE IF NOT EXISTS lock_fence (
-    resource VARCHAR(255) NOT NULL PRIMARY KEY,
+    resource VARBINARY(255) NOT NULL PRIMARY KEY,
     token BIGINT NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -130,7 +130,7 @@ public:
     virtual ~FenceRepository() = default;
     /// Records that the holder of fencing token `token` writes `resource`. Refused with `kAborted`
     /// when a newer token has already written it: a holder whose lease lapsed cannot write (the lease
-    /// strategy then retries with a fresh lease).
+    /// strategy then retries with a fresh lease). Tokens are at most INT64_MAX (INVALID_ARGUMENT beyond).
     virtual Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) = 0;
 };
 
