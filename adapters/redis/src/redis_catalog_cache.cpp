@@ -5,13 +5,31 @@
 namespace ticketing::redis {
 namespace {
 
+// A new generation is max(current + 1, server time in µs): it never repeats, even if the generation
+// key is lost (restart without persistence, failover, eviction), so old entries are never read again.
+constexpr const char* kNextGeneration = R"lua(
+local function next_generation()
+    local t = redis.call('TIME')
+    local gen = math.max(tonumber(redis.call('GET', KEYS[1]) or '0') + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))
+    gen = string.format('%.0f', gen)
+    redis.call('SET', KEYS[1], gen)
+    return gen
+end
+)lua";
+
 // KEYS[1] the generation key; ARGV[1] the entry prefix, ARGV[2] the key -> {entry or false, generation}.
 // The entry key is built in the script, in the generation key's hash slot.
 const RedisScript& GetScript() {
-    static const RedisScript script(R"lua(
-local gen = redis.call('GET', KEYS[1]) or '0'
+    static const RedisScript script(std::string(kNextGeneration) + R"lua(
+local gen = redis.call('GET', KEYS[1]) or next_generation()
 return {redis.call('GET', ARGV[1] .. gen .. ':' .. ARGV[2]), gen}
 )lua");
+    return script;
+}
+
+// KEYS[1] the generation key.
+const RedisScript& InvalidateScript() {
+    static const RedisScript script(std::string(kNextGeneration) + "return next_generation()\n");
     return script;
 }
 
@@ -53,7 +71,7 @@ Result<void> RedisCatalogCache::Put(
 }
 
 Result<void> RedisCatalogCache::InvalidateAll() {
-    auto reply = client_->Command({"INCR", generation_key_});
+    auto reply = client_->Eval(InvalidateScript(), {generation_key_}, {});
     if (!reply) return Forward(reply.error());
     return {};
 }

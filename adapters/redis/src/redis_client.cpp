@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <ticketing/redis/redis_client.hpp>
 
 namespace ticketing::redis {
@@ -159,6 +160,24 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }
 
+// "%40" -> "@"; nullopt on a broken escape.
+std::optional<std::string> PercentDecode(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out.push_back(text[i]);
+            continue;
+        }
+        unsigned value = 0;
+        if (i + 2 >= text.size()) return std::nullopt;
+        const auto [end, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+        if (ec != std::errc{} || end != text.data() + i + 3) return std::nullopt;
+        out.push_back(static_cast<char>(value));
+        i += 2;
+    }
+    return out;
+}
+
 }  // namespace
 
 // ---- URL, script, errors ----------------------------------------------------------------------------
@@ -170,11 +189,17 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
     std::string_view rest = url.substr(kScheme.size());
     if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
         auto userinfo = rest.substr(0, at);
+        std::optional<std::string> user;
+        std::optional<std::string> password;
         if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
-            out.password = std::string(userinfo.substr(colon + 1));
+            user = PercentDecode(userinfo.substr(0, colon));
+            password = PercentDecode(userinfo.substr(colon + 1));
         } else {
-            out.password = std::string(userinfo);
+            password = PercentDecode(userinfo);
         }
+        if (!user || !password) return MakeError(Errc::kInvalidArgument, "bad percent escape in " + std::string(url));
+        out.user = std::move(*user);
+        out.password = std::move(*password);
         rest = rest.substr(at + 1);
     }
     std::string_view hostport = rest;
@@ -197,6 +222,9 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
         }
         hostport = hostport.substr(0, colon);
     }
+    if (hostport.size() >= 2 && hostport.front() == '[' && hostport.back() == ']') {
+        hostport = hostport.substr(1, hostport.size() - 2);  // [::1]
+    }
     if (!hostport.empty()) out.host = std::string(hostport);
     return out;
 }
@@ -204,9 +232,27 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
 RedisScript::RedisScript(std::string source) : source_(std::move(source)), sha1_(Sha1Hex(source_)) {}
 
 Error ReplyError(const RedisReply& reply) {
-    // Conditions that pass when the server does: report them as "backend down" (503), not a bug.
-    for (std::string_view transient : {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "TRYAGAIN", "CLUSTERDOWN"}) {
-        if (StartsWith(reply.str, transient)) return Error{Errc::kUnavailable, "redis: " + reply.str};
+    // Conditions of the server or its deployment, not bugs: report them as "backend down" (503). A
+    // script relays them inside "ERR Error running script ... -CODE ...".
+    constexpr std::string_view kTransient[] = {
+        "LOADING",
+        "BUSY",
+        "MASTERDOWN",
+        "READONLY",
+        "OOM",
+        "TRYAGAIN",
+        "CLUSTERDOWN",
+        "MISCONF",
+        "NOREPLICAS",
+        "NOAUTH",
+        "WRONGPASS",
+        "ERR max number of clients"};
+    const bool from_script = StartsWith(reply.str, "ERR Error running script");
+    for (auto transient : kTransient) {
+        if (StartsWith(reply.str, transient) ||
+            (from_script && reply.str.find("-" + std::string(transient)) != std::string::npos)) {
+            return Error{Errc::kUnavailable, "redis: " + reply.str};
+        }
     }
     return Error{Errc::kInternal, "redis: " + reply.str};
 }
@@ -227,16 +273,19 @@ struct RedisClient::Impl {
     // A borrowed connection: returned to the pool on destruction, or freed when marked broken.
     class Lease {
     public:
-        Lease(Impl& pool, ContextPtr ctx) : pool_(pool), ctx_(std::move(ctx)) {}
+        Lease(Impl& pool, ContextPtr ctx, bool reused) : pool_(pool), ctx_(std::move(ctx)), reused_(reused) {}
         ~Lease() { pool_.Return(std::move(ctx_)); }
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
         redisContext* Get() const { return ctx_.get(); }
         void Broken() { ctx_.reset(); }
+        /// Taken from the idle list rather than just connected.
+        bool Reused() const { return reused_; }
 
     private:
         Impl& pool_;
         ContextPtr ctx_;
+        bool reused_;
     };
 
     void Return(ContextPtr ctx) {
@@ -258,7 +307,12 @@ struct RedisClient::Impl {
         }
         redisEnableKeepAlive(ctx.get());
         std::vector<std::vector<std::string>> setup;
-        if (!options.password.empty()) setup.push_back({"AUTH", options.password});
+        if (!options.password.empty()) {
+            setup.push_back(
+                options.user.empty() ? std::vector<std::string>{"AUTH", options.password}
+                                     : std::vector<std::string>{"AUTH", options.user, options.password}
+            );
+        }
         if (options.db != 0) setup.push_back({"SELECT", std::to_string(options.db)});
         if (!setup.empty()) {
             auto replies = Run(ctx.get(), setup);
@@ -273,6 +327,7 @@ struct RedisClient::Impl {
     // Borrows a connection, connecting if needed; waits at most the command timeout for a free one.
     Result<std::unique_ptr<Lease>> Borrow() {
         ContextPtr ctx;
+        bool reused = false;
         {
             std::unique_lock lock(mutex);
             if (!released.wait_for(lock, options.command_timeout, [&] { return free_slots > 0; })) {
@@ -282,6 +337,7 @@ struct RedisClient::Impl {
             if (!idle.empty()) {
                 ctx = std::move(idle.back());
                 idle.pop_back();
+                reused = true;
             }
         }
         if (!ctx) {
@@ -292,7 +348,7 @@ struct RedisClient::Impl {
             }
             ctx = std::move(*connected);
         }
-        return std::make_unique<Lease>(*this, std::move(ctx));
+        return std::make_unique<Lease>(*this, std::move(ctx), reused);
     }
 
     // Sends the commands and reads one reply each. An I/O error leaves the context unusable.
@@ -327,12 +383,24 @@ struct RedisClient::Impl {
         return out;
     }
 
+    // Pooled connections the server closed while they sat idle (restart, `timeout`, CLIENT KILL) fail
+    // on first use; each such one is dropped and the commands go on the next, until a fresh connection.
+    // The adapter's commands are all safe to repeat (RedisClient's contract).
     Result<std::vector<RedisReply>> Execute(const std::vector<std::vector<std::string>>& commands) {
-        auto conn = Borrow();
-        if (!conn) return Forward(conn.error());
-        auto replies = Run((*conn)->Get(), commands);
-        if (!replies) (*conn)->Broken();  // discard: a half-read reply would poison the next caller
-        return replies;
+        for (int attempt = 0;; ++attempt) {
+            auto conn = Borrow();
+            if (!conn) return Forward(conn.error());
+            auto replies = Run((*conn)->Get(), commands);
+            if (replies) return replies;
+            const auto* ctx = (*conn)->Get();
+            const std::string_view why = ctx->errstr;
+            const bool closed = ctx->err == REDIS_ERR_EOF ||
+                                (ctx->err == REDIS_ERR_IO && (why.find("reset") != std::string_view::npos ||
+                                                              why.find("Broken pipe") != std::string_view::npos));
+            const bool retry = (*conn)->Reused() && closed && attempt <= static_cast<int>(options.pool_size);
+            (*conn)->Broken();  // discard: a half-read reply would poison the next caller
+            if (!retry) return replies;
+        }
     }
 };
 

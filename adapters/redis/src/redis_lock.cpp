@@ -66,16 +66,28 @@ struct RedisLock::State {
 
     std::mutex mutex;
     std::condition_variable changed;
-    std::vector<std::shared_ptr<LeaseState>> leases;  // renewed ones
+    std::vector<std::shared_ptr<LeaseState>> leases;   // renewed ones
+    std::vector<std::shared_ptr<LeaseState>> orphans;  // acquisitions that failed in transit
     bool stopping{false};
     std::thread renewer;
 
     // Token-checked, so a lapsed holder never frees the next holder's key (nor an attempt a key it did
-    // not get). Errors are ignored: the TTL frees the keys anyway.
-    void Release(const LeaseState& lease) {
+    // not get). False when Redis could not be reached: the TTL frees the keys in the end anyway.
+    bool Release(const LeaseState& lease) {
         std::vector<RedisClient::ScriptCall> calls;
         for (const auto& key : lease.keys) calls.push_back({{key.lease_key}, {lease.owner}});
-        (void)client->EvalPipeline(scripts::LockRelease(), calls);
+        return client->EvalPipeline(scripts::LockRelease(), calls).has_value();
+    }
+
+    // An acquisition whose reply was lost may still take keys whenever the server gets to it (a busy or
+    // slow server; the order against a later release is not known): nobody owns them, so the renewer
+    // releases them again every 100 ms until their TTL would have freed them anyway.
+    void Abandon(const std::shared_ptr<LeaseState>& lease) {
+        std::lock_guard lock(mutex);
+        if (stopping) return;
+        orphans.push_back(lease);
+        if (!renewer.joinable()) renewer = std::thread([this] { RenewLoop(); });
+        changed.notify_all();
     }
 
     void Register(const std::shared_ptr<LeaseState>& lease) {
@@ -108,7 +120,20 @@ struct RedisLock::State {
     void RenewLoop() {
         std::unique_lock lock(mutex);
         while (!stopping) {
-            auto wake = SteadyClock::time_point::max();
+            if (!orphans.empty()) {
+                auto pending = std::move(orphans);
+                orphans.clear();
+                lock.unlock();
+                std::vector<std::shared_ptr<LeaseState>> left;
+                for (auto& orphan : pending) {
+                    if (SteadyClock::now() >= orphan->valid_until) continue;
+                    (void)Release(*orphan);
+                    left.push_back(orphan);
+                }
+                lock.lock();
+                orphans.insert(orphans.end(), left.begin(), left.end());
+            }
+            auto wake = orphans.empty() ? SteadyClock::time_point::max() : SteadyClock::now() + Millis{100};
             std::vector<std::shared_ptr<LeaseState>> due;
             const auto now = SteadyClock::now();
             for (const auto& lease : leases) {
@@ -238,7 +263,12 @@ Result<std::unique_ptr<ports::Lease>> RedisLock::Acquire(std::vector<std::string
             calls.push_back({{key.lease_key, fence_key(key.fence.resource)}, {lease->owner, ttl_ms}});
         }
         auto replies = state_->client->EvalPipeline(scripts::LockAcquire(), calls);
-        if (!replies) return Forward(replies.error());
+        if (!replies) {
+            // The server may still run the pipeline: give back whatever it takes (token-checked).
+            lease->valid_until = sent_at + ttl;
+            state_->Abandon(lease);
+            return Forward(replies.error());
+        }
         std::optional<Error> failure;
         std::vector<bool> taken(lease->keys.size(), false);
         for (std::size_t i = 0; i < replies->size(); ++i) {

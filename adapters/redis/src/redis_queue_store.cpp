@@ -190,9 +190,16 @@ Result<TickOutcome> RedisQueueStore::Tick(
 }
 
 Result<std::int64_t> RedisQueueStore::DropIdle(ConcertId concert, Timestamp idle_before) {
-    auto reply = client_->Eval(scripts::QueueDropIdle(), Keys(concert), {Ms(idle_before)});
-    if (!reply) return Forward(reply.error());
-    return Number(*reply);
+    constexpr std::int64_t kBatch = 1000;
+    std::int64_t dropped = 0;
+    for (;;) {
+        auto reply = client_->Eval(scripts::QueueDropIdle(), Keys(concert), {Ms(idle_before), std::to_string(kBatch)});
+        if (!reply) return Forward(reply.error());
+        auto n = Number(*reply);
+        if (!n) return n;
+        dropped += *n;
+        if (*n < kBatch) return dropped;
+    }
 }
 
 Result<QueueStats> RedisQueueStore::Stats(ConcertId concert, Timestamp now, const QueueSettings& defaults) {

@@ -135,8 +135,10 @@ return {1, admitted, expired}
 )lua";
 
 // ARGV: idle_before. WAITING tokens last seen strictly before it go.
+// ARGV: idle_before, batch. At most `batch` a call, so one script never blocks Redis for long; the
+// caller repeats while a full batch comes back.
 constexpr const char* kDropIdle = R"lua(
-local idle = redis.call('ZRANGEBYSCORE', seen, '-inf', '(' .. ARGV[1])
+local idle = redis.call('ZRANGEBYSCORE', seen, '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, token in ipairs(idle) do remove(token) end
 return #idle
 )lua";
@@ -165,9 +167,16 @@ return {max_active, admit_per_tick, tick_interval, paused}
 )lua";
 
 // KEYS: lease key, fence key. ARGV: owner token, ttl ms. -> the new fencing token, or 0 when busy.
+// The fence is max(last + 1, server time in µs): it grows with every acquisition and never goes back,
+// even if Redis loses the fence key (restart without persistence, failover, eviction), so the
+// database's fence check never refuses every new holder. µs stay exact in Lua's doubles; the key
+// expires after a week of disuse.
 constexpr const char* kLockAcquire = R"lua(
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-    return redis.call('INCR', KEYS[2])
+    local t = redis.call('TIME')
+    local fence = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, tonumber(t[1]) * 1000000 + tonumber(t[2]))
+    redis.call('SET', KEYS[2], string.format('%.0f', fence), 'EX', 604800)
+    return fence
 end
 return 0
 )lua";

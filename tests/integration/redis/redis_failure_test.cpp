@@ -183,6 +183,52 @@ TEST_F(RedisFailureTest, DownAtStartThenUpThenDownThenBackAgain) {
     EXPECT_TRUE((*lease)->Held());
 }
 
+TEST_F(RedisFailureTest, IdleConnectionsTheServerClosedDoNotFailRequests) {
+    OwnRedis server;
+    ASSERT_TRUE(server.Start());
+    auto client = std::make_shared<redis::RedisClient>(Options(server.Port()));
+    {
+        // Four calls at once: four pooled connections.
+        std::vector<std::thread> callers;
+        for (int i = 0; i < 4; ++i) callers.emplace_back([&] { ASSERT_TRUE(client->Ping().has_value()); });
+        for (auto& c : callers) c.join();
+    }
+    redis::RedisOptions admin_options = Options(server.Port());
+    admin_options.pool_size = 1;
+    redis::RedisClient admin(admin_options);
+    ASSERT_TRUE(admin.Command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}).has_value());
+    for (int i = 0; i < 6; ++i) {
+        auto ping = client->Ping();
+        EXPECT_TRUE(ping.has_value()) << ping.error().message;
+    }
+}
+
+TEST_F(RedisFailureTest, AnAcquireThatTimedOutLeavesNoKeyTaken) {
+    OwnRedis server;
+    ASSERT_TRUE(server.Start());
+    auto client = std::make_shared<redis::RedisClient>(Options(server.Port()));
+    redis::RedisLock lock(client);
+    redis::RedisClient blocker(Options(server.Port()));
+    // A script that keeps the server busy past the client's 200 ms command timeout.
+    std::thread busy([&] {
+        redis::RedisOptions slow = Options(server.Port());
+        slow.command_timeout = 2s;
+        redis::RedisClient(slow).Command(
+            {"EVAL",
+             "local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] "
+             "repeat local n = redis.call('TIME') until n[1] * 1000000 + n[2] > s + 400000 "
+             "return 1",
+             "0"}
+        );
+    });
+    std::this_thread::sleep_for(50ms);
+    auto timed_out = lock.Acquire({"seat:1"}, 5s, 1s);
+    busy.join();
+    if (timed_out) GTEST_SKIP() << "the acquire was not slowed down";
+    auto next = lock.Acquire({"seat:1"}, 5s, 500ms);  // the key was given back, not left for its TTL
+    EXPECT_TRUE(next.has_value()) << next.error().message;
+}
+
 TEST_F(RedisFailureTest, AServerThatNeverAnswersTimesOut) {
     Listener silent;  // accepts connections (in the backlog) and never replies
     auto client = std::make_shared<redis::RedisClient>(Options(silent.Port()));

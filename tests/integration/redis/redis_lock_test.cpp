@@ -96,5 +96,22 @@ TEST_F(RedisLockTest, ALeaseWhoseKeyWasStolenIsLostAtTheNextRenewal) {
     EXPECT_FALSE(lease->Held());
 }
 
+TEST_F(RedisLockTest, FencesKeepGrowingWhenRedisLosesTheFenceKey) {
+    auto lock = MakeLock(true);
+    memory::MemoryDatabase db;
+    std::uint64_t last = 0;
+    for (int round = 0; round < 3; ++round) {
+        auto lease = lock->Acquire({"seat:9"}, 5s, 1s).value();
+        const auto fence = lease->Fences()[0].token;
+        EXPECT_GT(fence, last);
+        last = fence;
+        auto uow = db.Begin(ports::TxMode::kOptimistic).value();
+        ASSERT_TRUE(uow->AdvanceFence("seat:9", fence).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+        // As a restart without persistence, a failover or an eviction would.
+        ASSERT_TRUE(client_->Command({"DEL", prefix_ + "fence:{seat:9}"}).has_value());
+    }
+}
+
 }  // namespace
 }  // namespace ticketing::testing

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 #include <ticketing/app/system.hpp>
+#include <ticketing/redis/redis_catalog_cache.hpp>
 #include <ticketing/redis/redis_queue_store.hpp>
 
 #include "redis_fixture.hpp"
@@ -150,6 +151,32 @@ TEST_F(RedisQueueTest, ConcertsAreListedAndScriptsSurviveAScriptFlush) {
     EXPECT_EQ(token->view.info.position, 2);
     auto concerts = store_->Concerts().value();
     EXPECT_EQ(concerts, std::vector<ConcertId>{concert});
+}
+
+TEST(RedisUrl, ParsesUserPasswordEscapesAndIpv6) {
+    auto full = redis::ParseRedisUrl("redis://alice:p%40ss@cache.local:6380/2").value();
+    EXPECT_EQ(full.user, "alice");
+    EXPECT_EQ(full.password, "p@ss");
+    EXPECT_EQ(full.host, "cache.local");
+    EXPECT_EQ(full.port, 6380);
+    EXPECT_EQ(full.db, 2);
+    auto v6 = redis::ParseRedisUrl("redis://[::1]:6390/0").value();
+    EXPECT_EQ(v6.host, "::1");
+    EXPECT_EQ(v6.port, 6390);
+    EXPECT_EQ(redis::ParseRedisUrl("redis://:secret@h").value().password, "secret");
+    EXPECT_FALSE(redis::ParseRedisUrl("redis://a:b%4@h").has_value());
+    EXPECT_FALSE(redis::ParseRedisUrl("http://h").has_value());
+}
+
+TEST_F(RedisQueueTest, LosingTheCatalogGenerationNeverBringsOldEntriesBack) {
+    redis::RedisCatalogCache cache(client_, redis::RedisCatalogCacheOptions{prefix_});
+    const auto old = cache.Get("concerts").value().generation;
+    ASSERT_TRUE(cache.Put("concerts", "OLD", 30s, old).has_value());
+    ASSERT_TRUE(cache.InvalidateAll().has_value());
+    ASSERT_TRUE(client_->Command({"DEL", prefix_ + "cc:{catalog}:gen"}).has_value());
+    auto read = cache.Get("concerts").value();
+    EXPECT_FALSE(read.value.has_value());
+    EXPECT_GT(read.generation, old);
 }
 
 }  // namespace

@@ -12,8 +12,9 @@ struct RedisCatalogCacheOptions {
     std::string key_prefix;
 };
 
-/// The catalog cache on Redis. Entries live under a generation number, so one INCR invalidates
-/// every entry for every instance at once; old generations expire by their TTL. An entry is stored
+/// The catalog cache on Redis. Entries live under a generation number, so one write of a new
+/// generation invalidates every entry for every instance at once; old generations expire by their TTL.
+/// Generations come from the server clock and only grow, even if the generation key is lost. An entry is stored
 /// under the generation its load began in, so a load that raced a write is never read. All keys
 /// share the hash tag `{catalog}` (one Redis Cluster slot), so a read is one script and one round trip:
 ///   P cc:{catalog}:gen          STRING  the current generation

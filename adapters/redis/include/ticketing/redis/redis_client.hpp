@@ -17,6 +17,7 @@ struct RedisOptions {
     std::string host{"127.0.0.1"};
     int port{6379};
     int db{0};
+    std::string user;      ///< ACL user for AUTH; empty: the default user
     std::string password;  ///< AUTH when not empty
     Millis connect_timeout{500};
     /// Bound of one command's write and read; also how long a caller waits for a free connection.
@@ -24,7 +25,8 @@ struct RedisOptions {
     std::size_t pool_size{8};
 };
 
-/// "redis://[:password@]host[:port][/db]". kInvalidArgument when malformed.
+/// "redis://[[user]:password@]host[:port][/db]" (userinfo %-encoded; "[::1]" for IPv6).
+/// kInvalidArgument when malformed.
 Result<RedisOptions> ParseRedisUrl(std::string_view url);
 
 /// One server reply, copied out of hiredis.
@@ -55,7 +57,9 @@ private:
 
 /// A pool of hiredis connections with connect and command timeouts. Connections are opened lazily
 /// and re-opened after any I/O error, so the client never throws when Redis is down and recovers by
-/// itself once it is back: calls fail with kUnavailable within the timeouts meanwhile. Thread-safe.
+/// itself once it is back: calls fail with kUnavailable within the timeouts meanwhile. Commands that
+/// meet a pooled connection the server had closed are sent again on another, so they must be safe to
+/// repeat. Thread-safe.
 class RedisClient {
 public:
     explicit RedisClient(RedisOptions options);

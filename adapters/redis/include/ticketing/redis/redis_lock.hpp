@@ -16,7 +16,8 @@ struct RedisLockOptions {
 
 /// The lease lock on Redis: per key `SET P{key} <128-bit random token> NX PX ttl`, every key in one
 /// pipelined round trip, all or nothing (a busy key releases those taken, then a jittered retry), and
-/// `INCR P fence:{key}` (same slot) as the key's fencing token. Release and renewal compare the token
+/// a fencing token per key kept in `P fence:{key}` (same slot): max(last + 1, server time in µs), so it
+/// never goes back even if Redis loses the key. Release and renewal compare the token
 /// in Lua, so a holder never frees or extends someone else's lease. Lease::Held() is false once the
 /// TTL has passed on the steady clock since the last successful (re)acquisition, or a renewal found
 /// the key taken by another. Thread-safe; leases may outlive the lock (they are no longer renewed).
