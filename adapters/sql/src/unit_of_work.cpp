@@ -275,9 +275,27 @@ std::string SelectFrom(std::string_view table, std::string_view rest) {
     return out;
 }
 
-Result<void> CheckVersioned(long long affected, std::string_view what, std::int64_t id) {
+// The versioned write every Update* is: the row changes only if it still has `version`, and its
+// version grows by one; otherwise ABORTED (a lost race the lock strategy retries).
+template <class... Values>
+Result<void> UpdateVersioned(
+    soci::session& sql,
+    std::string_view table,
+    std::string_view assignments,
+    std::int64_t id,
+    Version version,
+    const Values&... values
+) {
+    const auto affected = Exec(
+        sql,
+        "UPDATE " + std::string(table) + " SET " + std::string(assignments) +
+            ", version = version + 1 WHERE id = :id AND version = :version",
+        values...,
+        id,
+        version
+    );
     if (affected == 1) return {};
-    return MakeError(Errc::kAborted, std::string(what) + " " + std::to_string(id) + " changed since it was read");
+    return MakeError(Errc::kAborted, std::string(table) + " " + std::to_string(id) + " changed since it was read");
 }
 
 // The inbox key columns' width (VARBINARY(191) on MySQL: a primary key of two fits InnoDB's limit).
@@ -316,18 +334,8 @@ public:
     Result<std::optional<User>> FindUserForUpdate(UserId id) override { return FindUserImpl(id, true); }
     Result<void> UpdateUser(const User& user) override {
         return Write<void>("update user", [&](soci::session& sql) {
-            return CheckVersioned(
-                Exec(
-                    sql,
-                    "UPDATE users SET name = :name, balance = :balance, version = version + 1 "
-                    "WHERE id = :id AND version = :version",
-                    user.name,
-                    user.balance,
-                    user.id.value,
-                    user.version
-                ),
-                "user",
-                user.id.value
+            return UpdateVersioned(
+                sql, "users", "name = :name, balance = :balance", user.id.value, user.version, user.name, user.balance
             );
         });
     }
@@ -484,20 +492,16 @@ public:
     }
     Result<void> UpdateSeat(const Seat& seat) override {
         return Write<void>("update seat", [&](soci::session& sql) {
-            return CheckVersioned(
-                Exec(
-                    sql,
-                    "UPDATE seat SET price = :price, status = :status, held_by = :held_by, held_until = :held_until, "
-                    "version = version + 1 WHERE id = :id AND version = :version",
-                    seat.price,
-                    static_cast<int>(seat.status),
-                    seat.held_by.value,
-                    ToMs(seat.held_until),
-                    seat.id.value,
-                    seat.version
-                ),
+            return UpdateVersioned(
+                sql,
                 "seat",
-                seat.id.value
+                "price = :price, status = :status, held_by = :held_by, held_until = :held_until",
+                seat.id.value,
+                seat.version,
+                seat.price,
+                static_cast<int>(seat.status),
+                seat.held_by.value,
+                ToMs(seat.held_until)
             );
         });
     }
@@ -538,25 +542,21 @@ public:
     Result<void> UpdateReservation(const Reservation& r) override {
         return Write<void>("update reservation", [&](soci::session& sql) -> Result<void> {
             const NullableText token{r.live_token};
-            auto updated = CheckVersioned(
-                Exec(
-                    sql,
-                    "UPDATE reservation SET user_id = :user, concert_id = :concert, schedule_id = :schedule, "
-                    "amount = :amount, status = :status, live_token = :token, created_at = :created, "
-                    "expires_at = :expires, version = version + 1 WHERE id = :id AND version = :version",
-                    r.user_id.value,
-                    r.concert_id.value,
-                    r.schedule_id.value,
-                    r.amount,
-                    static_cast<int>(r.status),
-                    token,
-                    ToMs(r.created_at),
-                    ToMs(r.expires_at),
-                    r.id.value,
-                    r.version
-                ),
+            auto updated = UpdateVersioned(
+                sql,
                 "reservation",
-                r.id.value
+                "user_id = :user, concert_id = :concert, schedule_id = :schedule, amount = :amount, "
+                "status = :status, live_token = :token, created_at = :created, expires_at = :expires",
+                r.id.value,
+                r.version,
+                r.user_id.value,
+                r.concert_id.value,
+                r.schedule_id.value,
+                r.amount,
+                static_cast<int>(r.status),
+                token,
+                ToMs(r.created_at),
+                ToMs(r.expires_at)
             );
             if (!updated) return updated;
             // The seats of a hold do not change in practice: rewrite them only when they differ.
@@ -607,18 +607,14 @@ public:
     Result<std::optional<Payment>> FindPaymentForUpdate(PaymentId id) override { return FindPaymentImpl(id, true); }
     Result<void> UpdatePayment(const Payment& p) override {
         return Write<void>("update payment", [&](soci::session& sql) {
-            return CheckVersioned(
-                Exec(
-                    sql,
-                    "UPDATE payment SET amount = :amount, status = :status, version = version + 1 "
-                    "WHERE id = :id AND version = :version",
-                    p.amount,
-                    static_cast<int>(p.status),
-                    p.id.value,
-                    p.version
-                ),
+            return UpdateVersioned(
+                sql,
                 "payment",
-                p.id.value
+                "amount = :amount, status = :status",
+                p.id.value,
+                p.version,
+                p.amount,
+                static_cast<int>(p.status)
             );
         });
     }
@@ -660,18 +656,14 @@ public:
     }
     Result<void> UpdateTicket(const Ticket& t) override {
         return Write<void>("update ticket", [&](soci::session& sql) {
-            return CheckVersioned(
-                Exec(
-                    sql,
-                    "UPDATE ticket SET price = :price, status = :status, version = version + 1 "
-                    "WHERE id = :id AND version = :version",
-                    t.price,
-                    static_cast<int>(t.status),
-                    t.id.value,
-                    t.version
-                ),
+            return UpdateVersioned(
+                sql,
                 "ticket",
-                t.id.value
+                "price = :price, status = :status",
+                t.id.value,
+                t.version,
+                t.price,
+                static_cast<int>(t.status)
             );
         });
     }
@@ -722,24 +714,20 @@ public:
     }
     Result<void> UpdateOutboxEvent(const OutboxEvent& e) override {
         return Write<void>("update outbox event", [&](soci::session& sql) {
-            return CheckVersioned(
-                Exec(
-                    sql,
-                    "UPDATE outbox SET aggregate = :aggregate, type = :type, payload = :payload, status = :status, "
-                    "attempts = :attempts, next_attempt_at = :next, last_error = :error, version = version + 1 "
-                    "WHERE id = :id AND version = :version",
-                    e.aggregate,
-                    e.type,
-                    e.payload,
-                    static_cast<int>(e.status),
-                    e.attempts,
-                    ToMs(e.next_attempt_at),
-                    e.last_error,
-                    e.id.value,
-                    e.version
-                ),
-                "outbox event",
-                e.id.value
+            return UpdateVersioned(
+                sql,
+                "outbox",
+                "aggregate = :aggregate, type = :type, payload = :payload, status = :status, attempts = :attempts, "
+                "next_attempt_at = :next, last_error = :error",
+                e.id.value,
+                e.version,
+                e.aggregate,
+                e.type,
+                e.payload,
+                static_cast<int>(e.status),
+                e.attempts,
+                ToMs(e.next_attempt_at),
+                e.last_error
             );
         });
     }
