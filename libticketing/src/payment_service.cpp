@@ -93,7 +93,7 @@ Result<Receipt> PaymentService::Pay(
         return Replay(**uow, *check->replay);
     }
     // Token first (401/403), then the request (400).
-    auto grant = queue_.Authorize(token);
+    auto grant = queue_.Authorize(*view);  // the view just read: one lookup per payment
     if (!grant) return Forward(grant.error());
     if (key) {
         if (auto valid = ValidateIdempotencyKey(*key); !valid) return Forward(valid.error());

@@ -43,13 +43,17 @@ Result<TokenView> QueueService::Lookup(std::string_view token) {
     return std::move(**view);
 }
 
+Result<QueuePosition> QueueService::Position(const TokenView& view) const {
+    if (view.info.status == TokenStatus::kRevoked) {
+        return MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
+    }
+    return ToPosition(view);
+}
+
 Result<QueuePosition> QueueService::Status(std::string_view token) {
     auto view = Lookup(token);
     if (!view) return Forward(view.error());
-    if (view->info.status == TokenStatus::kRevoked) {
-        return MakeError(Errc::kUnauthenticated, "the queue token was used for a payment; join again");
-    }
-    return ToPosition(*view);
+    return Position(*view);
 }
 
 Result<void> QueueService::Leave(std::string_view token) {
@@ -58,7 +62,13 @@ Result<void> QueueService::Leave(std::string_view token) {
 }
 
 Result<Grant> QueueService::Authorize(std::string_view token) {
-    auto status = Status(token);
+    auto view = Lookup(token);
+    if (!view) return Forward(view.error());
+    return Authorize(*view);
+}
+
+Result<Grant> QueueService::Authorize(const TokenView& view) const {
+    auto status = Position(view);
     if (!status) return Forward(status.error());
     const auto& info = status->info;
     if (info.status != TokenStatus::kActive) {

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <ticketing/memory/memory_database.hpp>
 
 #include "unit.hpp"
@@ -164,6 +165,62 @@ TEST(PaymentReplay, ALapsedRecordOnARevokedTokenIsUnauthenticated) {
     world.Clock().Advance(25h);
     TK_EXPECT_ERROR(world.App().Payments().Pay(token, hold.id, "pay-1"), Errc::kUnauthenticated);
     EXPECT_EQ(TK_OK(world.App().Accounts().GetUser(user)).balance, 9000);
+}
+
+// The memory adapters, with the queue store's lookups counted.
+class CountingLookups final : public Backend, public ports::QueueStore {
+public:
+    CountingLookups(const ports::Clock& clock, ports::Random& random) : inner_(MemoryBackend()(clock, random)) {}
+    ports::UnitOfWorkFactory& Db() override { return inner_->Db(); }
+    ports::QueueStore& Queue() override { return *this; }
+    ports::DistributedLock& Lock() override { return inner_->Lock(); }
+
+    Result<JoinOutcome> Join(ConcertId c, UserId u, const std::string& t, Timestamp now, const QueueSettings& d)
+        override {
+        return inner_->Queue().Join(c, u, t, now, d);
+    }
+    Result<std::optional<TokenView>> Lookup(std::string_view t, Timestamp now, const QueueSettings& d) override {
+        ++lookups;
+        return inner_->Queue().Lookup(t, now, d);
+    }
+    Result<void> Leave(std::string_view t) override { return inner_->Queue().Leave(t); }
+    Result<void> Revoke(std::string_view t, Timestamp keep) override { return inner_->Queue().Revoke(t, keep); }
+    Result<TickOutcome> Tick(ConcertId c, Timestamp now, Millis ttl, const QueueSettings& d) override {
+        return inner_->Queue().Tick(c, now, ttl, d);
+    }
+    Result<std::int64_t> DropIdle(ConcertId c, Timestamp before) override {
+        return inner_->Queue().DropIdle(c, before);
+    }
+    Result<QueueStats> Stats(ConcertId c, Timestamp now, const QueueSettings& d) override {
+        return inner_->Queue().Stats(c, now, d);
+    }
+    Result<QueueSettings> UpdateSettings(
+        ConcertId c, const QueueSettingsPatch& p, Timestamp now, const QueueSettings& d
+    ) override {
+        return inner_->Queue().UpdateSettings(c, p, now, d);
+    }
+    Result<std::vector<ConcertId>> Concerts() override { return inner_->Queue().Concerts(); }
+
+    static inline std::atomic<int> lookups{0};
+
+private:
+    std::unique_ptr<Backend> inner_;
+};
+
+TEST(PaymentQueueCost, APaymentLooksItsTokenUpOnce) {
+    World world(
+        [](const ports::Clock& clock, ports::Random& random) -> std::unique_ptr<Backend> {
+            return std::make_unique<CountingLookups>(clock, random);
+        },
+        LockStrategyKind::kOptimistic
+    );
+    auto concert = world.NewConcert(5, 1000);
+    const auto schedule = concert.schedules[0].id;
+    const auto token = world.Admit(concert.concert.id, world.NewUser(10'000));
+    auto hold = TK_OK(world.App().Reservations().Hold(token, schedule, world.Seats(schedule, {1})));
+    CountingLookups::lookups = 0;
+    TK_OK(world.App().Payments().Pay(token, hold.id, std::nullopt));
+    EXPECT_EQ(CountingLookups::lookups.load(), 1);  // the queue store is Redis in production: one round trip
 }
 
 }  // namespace

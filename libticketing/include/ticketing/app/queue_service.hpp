@@ -37,6 +37,8 @@ public:
     Result<void> Leave(std::string_view token);
     /// The gate of every token route: UNAUTHENTICATED, or NOT_ADMITTED while WAITING.
     Result<Grant> Authorize(std::string_view token);
+    /// `Authorize` for a token already looked up.
+    Result<Grant> Authorize(const TokenView& view) const;
     /// Ends the token after payment.
     Result<void> Revoke(std::string_view token);
     /// The token as the store has it, REVOKED included. UNAUTHENTICATED when malformed or unknown.
@@ -53,6 +55,8 @@ public:
 
 private:
     QueuePosition ToPosition(const TokenView& view) const;
+    /// UNAUTHENTICATED for a revoked token.
+    Result<QueuePosition> Position(const TokenView& view) const;
 
     Context ctx_;
 };
