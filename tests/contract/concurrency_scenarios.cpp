@@ -71,14 +71,11 @@ TEST_P(ConcurrencyScenarios, OverlappingMultiSeatHoldsHaveExactlyOneWinner) {
 
 TEST_P(ConcurrencyScenarios, TenConcurrentPaymentsOfOneHoldChargeOnce) {
     auto concert = W().NewConcert(50, 10'000);
-    const auto schedule = concert.schedules[0].id;
-    const auto user = W().NewUser(100'000);
-    const auto token = W().Admit(concert.concert.id, user);
-    auto hold = TK_OK(W().App().Reservations().Hold(token, schedule, W().Seats(schedule, {3, 4})));
+    const auto buyer = W().NewBuyerWithHold(concert, 100'000, {3, 4});
 
     std::atomic<int> paid{0};
     Race(10, [&](int) {
-        auto receipt = W().App().Payments().Pay(token, hold.id, std::nullopt);
+        auto receipt = W().App().Payments().Pay(buyer.token, buyer.hold.id, std::nullopt);
         if (receipt) {
             ++paid;
         } else {
@@ -87,10 +84,10 @@ TEST_P(ConcurrencyScenarios, TenConcurrentPaymentsOfOneHoldChargeOnce) {
         }
     });
     EXPECT_EQ(paid.load(), 1);
-    EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(user)).balance, 80'000);
-    auto tickets = TK_OK(W().App().Accounts().Tickets(user, {}));
+    EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(buyer.user)).balance, 80'000);
+    auto tickets = TK_OK(W().App().Accounts().Tickets(buyer.user, {}));
     EXPECT_EQ(tickets.items.size(), 2U);
-    auto history = TK_OK(W().App().Accounts().History(user, {}));
+    auto history = TK_OK(W().App().Accounts().History(buyer.user, {}));
     EXPECT_EQ(
         std::count_if(
             history.items.begin(),
@@ -122,19 +119,16 @@ TEST_P(ConcurrencyScenarios, TenConcurrentChargesAllApply) {
 
 TEST_P(ConcurrencyScenarios, ConcurrentPaymentAndChargeBothApplyOnce) {
     auto concert = W().NewConcert(50, 10'000);
-    const auto schedule = concert.schedules[0].id;
-    const auto user = W().NewUser(50'000);
-    const auto token = W().Admit(concert.concert.id, user);
-    auto hold = TK_OK(W().App().Reservations().Hold(token, schedule, W().Seats(schedule, {1})));
+    const auto buyer = W().NewBuyerWithHold(concert, 50'000, {1});
     Race(2, [&](int i) {
         if (i == 0) {
-            EXPECT_TRUE(W().App().Payments().Pay(token, hold.id, std::nullopt).has_value());
+            EXPECT_TRUE(W().App().Payments().Pay(buyer.token, buyer.hold.id, std::nullopt).has_value());
         } else {
-            EXPECT_TRUE(W().App().Accounts().Charge(user, 1000, std::nullopt).has_value());
+            EXPECT_TRUE(W().App().Accounts().Charge(buyer.user, 1000, std::nullopt).has_value());
         }
     });
-    EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(user)).balance, 50'000 - 10'000 + 1000);
-    EXPECT_EQ(TK_OK(W().App().Accounts().History(user, {})).items.size(), 3U);  // seed charge, payment, charge
+    EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(buyer.user)).balance, 50'000 - 10'000 + 1000);
+    EXPECT_EQ(TK_OK(W().App().Accounts().History(buyer.user, {})).items.size(), 3U);  // seed charge, payment, charge
 }
 
 TEST_P(ConcurrencyScenarios, ConcurrentChargesWithOneIdempotencyKeyRunOnce) {
@@ -214,10 +208,8 @@ TEST_P(ConcurrencyScenarios, HoldAndPayRaceSellsEverySeatOnceAndConservesMoney) 
 TEST_P(ConcurrencyScenarios, ExpirySweeperNeverReleasesAPaidSeat) {
     auto concert = W().NewConcert(10, 1'000);
     const auto schedule = concert.schedules[0].id;
-    const auto user = W().NewUser(10'000);
-    const auto token = W().Admit(concert.concert.id, user);
-    auto hold = TK_OK(W().App().Reservations().Hold(token, schedule, W().Seats(schedule, {1})));
-    TK_OK(W().App().Payments().Pay(token, hold.id, std::nullopt));
+    const auto buyer = W().NewBuyerWithHold(concert, 10'000, {1});
+    TK_OK(W().App().Payments().Pay(buyer.token, buyer.hold.id, std::nullopt));
     W().Clock().Advance(1h);
     Race(4, [&](int) { EXPECT_TRUE(W().App().Reservations().ExpireHolds(100).has_value()); });
     auto uow = TK_OK(W().Adapters().Db().Begin(ports::TxMode::kRead));

@@ -56,6 +56,15 @@ std::string World::Admit(ConcertId concert, UserId user) {
     return joined.position.info.token;
 }
 
+World::Buyer World::NewBuyerWithHold(const CreatedConcert& concert, Money balance, const std::vector<int>& numbers) {
+    Buyer out;
+    out.user = NewUser(balance);
+    out.token = Admit(concert.concert.id, out.user);
+    const auto schedule = concert.schedules.at(0).id;
+    out.hold = Expect(app_->Reservations().Hold(out.token, schedule, Seats(schedule, numbers)), "hold");
+    return out;
+}
+
 std::vector<SeatId> World::Seats(ScheduleId schedule, const std::vector<int>& numbers) {
     auto uow = Expect(backend_->Db().Begin(ports::TxMode::kRead), "begin");
     auto seats = Expect(uow->ListSeats(schedule), "list seats");

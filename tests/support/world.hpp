@@ -33,6 +33,14 @@ public:
     /// Seat ids of a schedule by number (1-based `numbers`).
     std::vector<SeatId> Seats(ScheduleId schedule, const std::vector<int>& numbers);
 
+    /// A user with `balance`, admitted to the concert, holding seats `numbers` of its first schedule.
+    struct Buyer {
+        UserId user;
+        std::string token;
+        Reservation hold;
+    };
+    Buyer NewBuyerWithHold(const CreatedConcert& concert, Money balance, const std::vector<int>& numbers);
+
 private:
     memory::ManualClock clock_{kStart};
     SystemRandom random_;

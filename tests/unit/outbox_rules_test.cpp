@@ -28,13 +28,8 @@ protected:
         return s;
     }
     PaymentId Sell(int seat) {
-        const auto user = W().NewUser(100'000);
-        auto token = W().Admit(concert_.concert.id, user);
-        auto hold = App()
-                        .Reservations()
-                        .Hold(token, concert_.schedules[0].id, W().Seats(concert_.schedules[0].id, {seat}))
-                        .value();
-        return App().Payments().Pay(token, hold.id, std::nullopt).value().payment.id;
+        const auto buyer = W().NewBuyerWithHold(concert_, 100'000, {seat});
+        return App().Payments().Pay(buyer.token, buyer.hold.id, std::nullopt).value().payment.id;
     }
     void SetUp() override { concert_ = W().NewConcert(10, 1000); }
 

@@ -157,14 +157,11 @@ TEST(PaymentReplay, ALapsedRecordOnARevokedTokenIsUnauthenticated) {
     settings.queue_timeouts.revoked_retention = 48h;  // outlives the 24 h idempotency record
     World world(MemoryBackend(), LockStrategyKind::kOptimistic, settings);
     auto concert = world.NewConcert(5, 1000);
-    const auto schedule = concert.schedules[0].id;
-    const auto user = world.NewUser(10'000);
-    const auto token = world.Admit(concert.concert.id, user);
-    auto hold = TK_OK(world.App().Reservations().Hold(token, schedule, world.Seats(schedule, {1})));
-    TK_OK(world.App().Payments().Pay(token, hold.id, "pay-1"));
+    const auto buyer = world.NewBuyerWithHold(concert, 10'000, {1});
+    TK_OK(world.App().Payments().Pay(buyer.token, buyer.hold.id, "pay-1"));
     world.Clock().Advance(25h);
-    TK_EXPECT_ERROR(world.App().Payments().Pay(token, hold.id, "pay-1"), Errc::kUnauthenticated);
-    EXPECT_EQ(TK_OK(world.App().Accounts().GetUser(user)).balance, 9000);
+    TK_EXPECT_ERROR(world.App().Payments().Pay(buyer.token, buyer.hold.id, "pay-1"), Errc::kUnauthenticated);
+    EXPECT_EQ(TK_OK(world.App().Accounts().GetUser(buyer.user)).balance, 9000);
 }
 
 // The memory adapters, with the queue store's lookups counted.
@@ -215,11 +212,9 @@ TEST(PaymentQueueCost, APaymentLooksItsTokenUpOnce) {
         LockStrategyKind::kOptimistic
     );
     auto concert = world.NewConcert(5, 1000);
-    const auto schedule = concert.schedules[0].id;
-    const auto token = world.Admit(concert.concert.id, world.NewUser(10'000));
-    auto hold = TK_OK(world.App().Reservations().Hold(token, schedule, world.Seats(schedule, {1})));
+    const auto buyer = world.NewBuyerWithHold(concert, 10'000, {1});
     CountingLookups::lookups = 0;
-    TK_OK(world.App().Payments().Pay(token, hold.id, std::nullopt));
+    TK_OK(world.App().Payments().Pay(buyer.token, buyer.hold.id, std::nullopt));
     EXPECT_EQ(CountingLookups::lookups.load(), 1);  // the queue store is Redis in production: one round trip
 }
 
