@@ -65,14 +65,13 @@ Result<std::vector<ScheduleAvailability>> CatalogService::ListSchedules(ConcertI
     // Availability changes with every hold: always read live.
     auto uow = ctx_.db.Begin(ports::TxMode::kRead);
     if (!uow) return Forward(uow.error());
-    auto& db = **uow;
-    const auto now = ctx_.clock.Now();
+    auto available = (*uow)->CountAvailableSeats(concert, ctx_.clock.Now());
+    if (!available) return Forward(available.error());
     std::vector<ScheduleAvailability> out;
     out.reserve(schedules->size());
     for (const auto& schedule : *schedules) {
-        auto available = db.CountAvailableSeats(schedule.id, now);
-        if (!available) return Forward(available.error());
-        out.push_back({schedule, *available});
+        const auto it = available->find(schedule.id);
+        out.push_back({schedule, it == available->end() ? 0 : it->second});
     }
     return out;
 }

@@ -171,10 +171,14 @@ TEST_P(UnitOfWorkContract, CatalogQueries) {
 
 TEST_P(UnitOfWorkContract, SeatsAreNumberedAndLockedByIdWithExpiredHoldsFree) {
     const auto now = clock_.Now();
+    ConcertId concert;
     ScheduleId schedule;
+    ScheduleId second;
     {
         auto uow = Begin();
-        schedule = SeedSchedule(*uow, now, 5);
+        schedule = SeedSchedule(*uow, now, 5, &concert);
+        second = TK_OK(uow->InsertSchedule({{}, concert, now + 72h, 1000, 3}));
+        ASSERT_TRUE(uow->InsertSeats(second, 3, 1000).has_value());
         ASSERT_TRUE(uow->Commit().has_value());
     }
     std::vector<Seat> seats;
@@ -206,8 +210,10 @@ TEST_P(UnitOfWorkContract, SeatsAreNumberedAndLockedByIdWithExpiredHoldsFree) {
         ASSERT_TRUE(uow->Commit().has_value());
     }
     auto uow = Begin(ports::TxMode::kRead);
-    EXPECT_EQ(TK_OK(uow->CountAvailableSeats(schedule, now)), 4);
-    EXPECT_EQ(TK_OK(uow->CountAvailableSeats(schedule, now + 2min)), 5);
+    EXPECT_EQ(TK_OK(uow->CountAvailableSeats(concert, now))[schedule], 4);
+    EXPECT_EQ(TK_OK(uow->CountAvailableSeats(concert, now + 2min))[schedule], 5);
+    EXPECT_EQ(TK_OK(uow->CountAvailableSeats(concert, now))[second], 3);
+    EXPECT_EQ(TK_OK(uow->CountAvailableSeats(ConcertId{concert.value + 100}, now)).size(), 0U);
     auto after = TK_OK(uow->ListSeats(schedule));
     EXPECT_EQ(after[0].status, SeatStatus::kHeld);
     EXPECT_EQ(after[0].held_by, ReservationId{1});

@@ -214,12 +214,18 @@ public:
         std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
         return out;
     }
-    Result<std::int64_t> CountAvailableSeats(ScheduleId schedule, Timestamp now) override {
-        auto seats = ListSeats(schedule);
-        if (!seats) return Forward(seats.error());
-        return std::count_if(seats->begin(), seats->end(), [now](const Seat& s) {
-            return s.StatusAt(now) == SeatStatus::kAvailable;
-        });
+    Result<std::map<ScheduleId, std::int64_t>> CountAvailableSeats(ConcertId concert, Timestamp now) override {
+        auto schedules = ListSchedules(concert);
+        if (!schedules) return Forward(schedules.error());
+        std::map<ScheduleId, std::int64_t> out;
+        for (const auto& schedule : *schedules) {
+            auto seats = ListSeats(schedule.id);
+            if (!seats) return Forward(seats.error());
+            out[schedule.id] = std::count_if(seats->begin(), seats->end(), [now](const Seat& s) {
+                return s.StatusAt(now) == SeatStatus::kAvailable;
+            });
+        }
+        return out;
     }
     Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) override {
         std::vector<SeatId> sorted(ids.begin(), ids.end());

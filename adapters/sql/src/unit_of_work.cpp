@@ -84,6 +84,14 @@ struct IdRow {
     std::int64_t ToEntity() const { return id; }
 };
 
+struct CountRow {
+    static constexpr std::string_view kColumns = "key, count";
+    std::int64_t key{0};
+    std::int64_t count{0};
+    void Bind(soci::details::prepare_temp_type& p) { p, soci::into(key), soci::into(count); }
+    std::pair<std::int64_t, std::int64_t> ToEntity() const { return {key, count}; }
+};
+
 struct UserRow {
     static constexpr std::string_view kColumns = "id, name, balance, version";
     User user;
@@ -460,19 +468,25 @@ public:
             );
         });
     }
-    Result<std::int64_t> CountAvailableSeats(ScheduleId schedule, Timestamp now) override {
-        return Read<std::int64_t>("count seats", [&](soci::session& sql) -> Result<std::int64_t> {
-            auto rows = Select<IdRow>(
-                sql,
-                "SELECT COUNT(*) FROM seat WHERE schedule_id = :schedule AND (status = :available OR "
-                "(status = :held AND held_until <= :now))",
-                schedule.value,
-                kSeatAvailable,
-                kSeatHeld,
-                ToMs(now)
-            );
-            return rows.empty() ? 0 : rows.front();
-        });
+    Result<std::map<ScheduleId, std::int64_t>> CountAvailableSeats(ConcertId concert, Timestamp now) override {
+        return Read<std::map<ScheduleId, std::int64_t>>(
+            "count seats",
+            [&](soci::session& sql) -> Result<std::map<ScheduleId, std::int64_t>> {
+                const auto rows = Select<CountRow>(
+                    sql,
+                    "SELECT seat.schedule_id, COUNT(*) FROM schedule JOIN seat ON seat.schedule_id = schedule.id "
+                    "WHERE schedule.concert_id = :concert AND (seat.status = :available OR "
+                    "(seat.status = :held AND seat.held_until <= :now)) GROUP BY seat.schedule_id",
+                    concert.value,
+                    kSeatAvailable,
+                    kSeatHeld,
+                    ToMs(now)
+                );
+                std::map<ScheduleId, std::int64_t> out;
+                for (const auto& [schedule, count] : rows) out[ScheduleId{schedule}] = count;
+                return out;
+            }
+        );
     }
     Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) override {
         return Read<std::vector<Seat>>("find seats for update", [&](soci::session& sql) -> Result<std::vector<Seat>> {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -60,8 +61,9 @@ public:
     virtual Result<void> InsertSeats(ScheduleId schedule, std::int32_t count, Money price) = 0;
     /// By number.
     virtual Result<std::vector<Seat>> ListSeats(ScheduleId schedule) = 0;
-    /// Seats free at `now` (a hold past its time counts as free).
-    virtual Result<std::int64_t> CountAvailableSeats(ScheduleId schedule, Timestamp now) = 0;
+    /// Seats free at `now` in each schedule of the concert, in one query (a hold past its time counts as
+    /// free). A schedule with none free may be absent.
+    virtual Result<std::map<ScheduleId, std::int64_t>> CountAvailableSeats(ConcertId concert, Timestamp now) = 0;
     /// The existing ones among `ids`, by id; rows are locked in id order.
     virtual Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) = 0;
     virtual Result<void> UpdateSeat(const Seat& seat) = 0;
