@@ -41,7 +41,7 @@ struct Gauges {
 
 /// Runs of one background job in this process.
 struct JobStatus {
-    std::string name;  ///< "admission", "hold_expiry", "outbox_relay", "retention"
+    std::string name;         ///< "admission", "hold_expiry", "outbox_relay", "retention"
     std::int64_t runs{0};     ///< runs that did the work (held the lease)
     std::int64_t skipped{0};  ///< runs that found another instance holding the lease
     std::int64_t failures{0};

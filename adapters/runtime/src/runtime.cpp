@@ -1,0 +1,330 @@
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <ticketing/app/system.hpp>
+#include <ticketing/memory/memory_catalog_cache.hpp>
+#include <ticketing/memory/memory_lock.hpp>
+#include <ticketing/memory/memory_queue_store.hpp>
+#include <ticketing/redis/redis_catalog_cache.hpp>
+#include <ticketing/redis/redis_client.hpp>
+#include <ticketing/redis/redis_lock.hpp>
+#include <ticketing/redis/redis_queue_store.hpp>
+#include <ticketing/runtime/runtime.hpp>
+#include <ticketing/sql/sql_database.hpp>
+
+#include "log_event_sink.hpp"
+
+namespace ticketing::runtime {
+namespace {
+
+/// A background job: every `interval` it tries to take the job's lease and, holding it, runs `work`.
+/// The lease is kept (and renewed by the lock) between runs, so one instance does the work while the
+/// others skip; a stopped instance releases it, a crashed one loses it when its TTL passes.
+class Job {
+public:
+    using Work = std::function<Result<void>()>;
+
+    Job(std::string name, Millis interval, ports::DistributedLock& lock, Millis lease_ttl, Work work)
+        : name_(std::move(name)), interval_(interval), lock_(lock), lease_ttl_(lease_ttl), work_(std::move(work)) {
+        status_.name = name_;
+    }
+    ~Job() { Stop(); }
+
+    void Start() {
+        std::lock_guard lock(mutex_);
+        if (thread_.joinable()) return;
+        stopping_ = false;
+        thread_ = std::thread([this] { Loop(); });
+    }
+
+    void Stop() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+    JobStatus Status() const {
+        std::lock_guard lock(mutex_);
+        return status_;
+    }
+
+private:
+    void Loop() {
+        std::unique_ptr<ports::Lease> lease;
+        std::unique_lock lock(mutex_);
+        while (!stopping_) {
+            lock.unlock();
+            RunOnce(lease);
+            lock.lock();
+            wake_.wait_for(lock, interval_, [this] { return stopping_; });
+        }
+        lock.unlock();
+        lease.reset();  // released at once, so another instance takes the job over without waiting
+    }
+
+    void RunOnce(std::unique_ptr<ports::Lease>& lease) {
+        if (!lease || !lease->Held()) {
+            lease.reset();
+            auto acquired = lock_.Acquire({"job:" + name_}, lease_ttl_, Millis{0});
+            if (!acquired) {
+                std::lock_guard lock(mutex_);
+                if (acquired.error().code == Errc::kConflict) {
+                    ++status_.skipped;
+                } else {
+                    ++status_.failures;
+                    status_.last_error = acquired.error().message;
+                }
+                return;
+            }
+            lease = std::move(*acquired);
+        }
+        auto done = work_();
+        std::lock_guard lock(mutex_);
+        ++status_.runs;
+        if (!done) {
+            ++status_.failures;
+            status_.last_error = done.error().message;
+        }
+    }
+
+    const std::string name_;
+    const Millis interval_;
+    ports::DistributedLock& lock_;
+    const Millis lease_ttl_;
+    const Work work_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_{false};
+    JobStatus status_;
+    std::thread thread_;
+};
+
+std::string SqliteUrl(const std::string& data_dir) {
+    return "sqlite://" + std::filesystem::absolute(std::filesystem::path(data_dir) / "ticketing.db").string();
+}
+
+/// Holds expired per run of the expiry job, and in one database round trip of the relay.
+constexpr std::int64_t kExpiryBatch = 500;
+
+}  // namespace
+
+struct Runtime::State {
+    Config config;
+    SystemClock clock;
+    SystemRandom random;
+    std::unique_ptr<sql::SqlDatabase> db;
+    std::shared_ptr<redis::RedisClient> redis;
+    std::unique_ptr<ports::QueueStore> queue;
+    std::unique_ptr<ports::DistributedLock> lock;
+    std::unique_ptr<ports::CatalogCache> cache;
+    std::unique_ptr<ports::EventSink> sink;
+    std::optional<Ticketing> app;
+    std::vector<std::unique_ptr<Job>> jobs;
+};
+
+Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
+    auto state = std::make_unique<State>();
+    state->config = std::move(config);
+    const Config& c = state->config;
+
+    std::error_code dir_error;
+    std::filesystem::create_directories(c.data_dir, dir_error);
+    if (dir_error) {
+        return MakeError(Errc::kUnavailable, "cannot create the data dir " + c.data_dir + ": " + dir_error.message());
+    }
+    try {
+        state->db = std::make_unique<sql::SqlDatabase>(sql::SqlOptions{
+            .url = c.database.empty() ? SqliteUrl(c.data_dir) : c.database,
+            .pool_size = static_cast<std::size_t>(c.db_pool_size),
+        });
+    } catch (const std::exception& e) {
+        return MakeError(Errc::kUnavailable, std::string("database: ") + e.what());
+    }
+
+    if (c.redis.empty()) {
+        state->queue = std::make_unique<memory::MemoryQueueStore>();
+        state->lock = std::make_unique<memory::MemoryLock>(state->clock, state->random);
+        state->cache = std::make_unique<memory::MemoryCatalogCache>(state->clock);
+    } else {
+        auto options = redis::ParseRedisUrl(c.redis);
+        if (!options) return Forward(options.error());
+        options->pool_size = static_cast<std::size_t>(c.redis_pool_size);
+        state->redis = std::make_shared<redis::RedisClient>(std::move(*options));
+        state->queue = std::make_unique<redis::RedisQueueStore>(state->redis);
+        state->lock = std::make_unique<redis::RedisLock>(state->redis);
+        state->cache = std::make_unique<redis::RedisCatalogCache>(state->redis);
+    }
+
+    auto sink = LogEventSink::Open(
+        c.event_log.empty() ? (std::filesystem::path(c.data_dir) / "events.log").string() : c.event_log
+    );
+    if (!sink) return Forward(sink.error());
+    state->sink = std::move(*sink);
+
+    state->app.emplace(
+        Backends{
+            .db = *state->db,
+            .queue = *state->queue,
+            .clock = state->clock,
+            .random = state->random,
+            .lock = state->lock.get(),
+            .cache = state->cache.get(),
+        },
+        c.settings
+    );
+    return std::unique_ptr<Runtime>(new Runtime(std::move(state)));
+}
+
+Runtime::Runtime(std::unique_ptr<State> state) : state_(std::move(state)) {
+    State& s = *state_;
+    const JobSettings& jobs = s.config.jobs;
+    auto add = [&](std::string name, Millis interval, Job::Work work) {
+        s.jobs.push_back(std::make_unique<Job>(std::move(name), interval, *s.lock, jobs.lease_ttl, std::move(work)));
+    };
+    add("admission", jobs.admission_interval, [&s]() -> Result<void> {
+        auto admitted = s.app->Queue().TickAll();
+        if (!admitted) return Forward(admitted.error());
+        return {};
+    });
+    add("hold_expiry", jobs.hold_expiry_interval, [&s]() -> Result<void> {
+        for (;;) {
+            auto expired = s.app->Reservations().ExpireHolds(kExpiryBatch);
+            if (!expired) return Forward(expired.error());
+            if (*expired < kExpiryBatch) return {};
+        }
+    });
+    add("outbox_relay", jobs.outbox_relay_interval, [&s]() -> Result<void> {
+        for (;;) {
+            auto relayed = s.app->Outbox().RelayOnce(*s.sink, s.config.jobs.outbox_batch);
+            if (!relayed) return Forward(relayed.error());
+            if (relayed->published + relayed->failed + relayed->dead < s.config.jobs.outbox_batch ||
+                relayed->failed > 0) {
+                return {};
+            }
+        }
+    });
+}
+
+Runtime::~Runtime() {
+    StopJobs();
+}
+
+Ticketing& Runtime::App() {
+    return *state_->app;
+}
+const Config& Runtime::GetConfig() const {
+    return state_->config;
+}
+const ports::Clock& Runtime::Clock() const {
+    return state_->clock;
+}
+
+std::vector<Probe> Runtime::CheckReadiness() {
+    std::vector<Probe> probes;
+    Probe database{.backend = "database", .ok = false, .message = {}};
+    auto uow = state_->db->Begin(ports::TxMode::kRead);
+    if (uow) {
+        auto read = (*uow)->FindConcert(ConcertId{1});
+        if (read) {
+            database.ok = true;
+        } else {
+            database.message = read.error().message;
+        }
+    } else {
+        database.message = uow.error().message;
+    }
+    probes.push_back(std::move(database));
+    if (state_->redis) {
+        auto ping = state_->redis->Ping();
+        probes.push_back(
+            {.backend = "redis", .ok = ping.has_value(), .message = ping ? std::string() : ping.error().message}
+        );
+    }
+    return probes;
+}
+
+Counters Runtime::ReadCounters() const {
+    return {};
+}
+
+Result<Gauges> Runtime::ReadGauges() {
+    Gauges gauges;
+    auto outbox = state_->app->Outbox().Stats();
+    if (!outbox) return Forward(outbox.error());
+    gauges.outbox = *outbox;
+    auto concerts = state_->queue->Concerts();
+    if (!concerts) return Forward(concerts.error());
+    for (auto concert : *concerts) {
+        auto stats = state_->app->Queue().Stats(concert);
+        if (!stats) return Forward(stats.error());
+        gauges.queues.emplace_back(concert, *stats);
+    }
+    return gauges;
+}
+
+Result<bool> Runtime::SeedDemo() {
+    Ticketing& app = *state_->app;
+    auto existing = app.Accounts().GetUser(UserId{1});
+    if (existing) return false;
+    if (existing.error().code != Errc::kNotFound) return Forward(existing.error());
+
+    const Timestamp now = state_->clock.Now();
+    using std::chrono::days;
+    using std::chrono::hours;
+    struct DemoConcert {
+        std::string title;
+        Money base_price;
+    };
+    for (const auto& [title, base_price] :
+         {DemoConcert{"봄의 교향곡 — Spring Symphony", 55'000}, DemoConcert{"Seoul Jazz Night", 44'000}}) {
+        NewConcert concert{
+            .title = title,
+            .reservation_opens_at = now - days{1},
+            .reservation_closes_at = now + days{30},
+            .schedules = {},
+        };
+        for (int i = 0; i < 3; ++i) {
+            concert.schedules.push_back(
+                {.starts_at = now + days{7 + i} + hours{19}, .price = base_price + i * 11'000, .seat_count = 50}
+            );
+        }
+        auto created = app.Catalog().CreateConcert(concert);
+        if (!created) return Forward(created.error());
+        // Short ticks so a demo buyer is admitted within seconds.
+        auto tuned = app.Queue().UpdateSettings(
+            created->concert.id, {.max_active = {}, .admit_per_tick = {}, .tick_interval = Seconds{2}, .paused = {}}
+        );
+        if (!tuned) return Forward(tuned.error());
+    }
+    for (std::string_view name : {"kim", "lee", "park"}) {
+        auto user = app.Accounts().CreateUser(name);
+        if (!user) return Forward(user.error());
+        auto charged = app.Accounts().Charge(user->id, 300'000, std::nullopt);
+        if (!charged) return Forward(charged.error());
+    }
+    return true;
+}
+
+void Runtime::StartJobs() {
+    if (!state_->config.jobs.enabled) return;
+    for (auto& job : state_->jobs) job->Start();
+}
+
+void Runtime::StopJobs() {
+    for (auto& job : state_->jobs) job->Stop();
+}
+
+std::vector<JobStatus> Runtime::Jobs() const {
+    std::vector<JobStatus> out;
+    for (const auto& job : state_->jobs) out.push_back(job->Status());
+    return out;
+}
+
+}  // namespace ticketing::runtime
