@@ -77,6 +77,16 @@ Result<Millis> ParseDuration(std::string_view text, Millis min) {
     return value;
 }
 
+/// A TOML basic string.
+std::string Quote(std::string_view text) {
+    std::string out = "\"";
+    for (char ch : text) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    return out + "\"";
+}
+
 std::string FormatDuration(Millis value) {
     auto ms = value.count();
     for (auto [scale, unit] : {std::pair{86'400'000LL, "d"}, {3'600'000LL, "h"}, {60'000LL, "m"}, {1000LL, "s"}}) {
@@ -231,6 +241,17 @@ std::vector<Option> MakeOptions() {
             &Config::redis,
             CheckRedisUrl,
             true
+        ),
+        Text(
+            "redis_prefix",
+            "prepended to every Redis key (no '{' or '}')",
+            &Config::redis_prefix,
+            [](std::string_view v) -> Result<void> {
+                if (v.find_first_of("{}") != std::string_view::npos) {
+                    return tl::unexpected(Invalid("must not contain '{' or '}'"));
+                }
+                return {};
+            }
         ),
         Text(
             "kafka",
@@ -444,20 +465,21 @@ void ReadToml(
     walk(root, "");
 }
 
+/// INVALID_ARGUMENT with one line per message, when there are any.
+Result<void> OneLinePerError(const std::vector<std::string>& errors) {
+    if (errors.empty()) return {};
+    std::string message;
+    for (const auto& e : errors) message += (message.empty() ? "" : "\n") + e;
+    return tl::unexpected(Invalid(message));
+}
+
 Result<void> CheckCombination(const Config& c) {
     std::vector<std::string> errors;
     if (c.settings.lock.backoff_base > c.settings.lock.backoff_max)
         errors.push_back("lock.backoff_base must not exceed lock.backoff_max");
     if (c.settings.outbox.backoff_base > c.settings.outbox.backoff_max)
         errors.push_back("outbox.backoff_base must not exceed outbox.backoff_max");
-    if (c.settings.queue.admit_per_tick > c.settings.queue.max_active)
-        errors.push_back("queue.admit_per_tick must not exceed queue.max_active");
-    if (!errors.empty()) {
-        std::string message;
-        for (const auto& e : errors) message += (message.empty() ? "" : "\n") + e;
-        return tl::unexpected(Invalid(message));
-    }
-    return {};
+    return OneLinePerError(errors);
 }
 
 }  // namespace
@@ -509,11 +531,7 @@ Result<Config> LoadConfig(const ConfigInput& input) {
     }
     for (const auto& [key, value] : input.flags) apply(key, value, FindOption(key) ? FindOption(key)->spec.flag : key);
 
-    if (!errors.empty()) {
-        std::string message;
-        for (const auto& e : errors) message += (message.empty() ? "" : "\n") + e;
-        return tl::unexpected(Invalid(message));
-    }
+    if (auto failed = OneLinePerError(errors); !failed) return tl::unexpected(failed.error());
     if (auto ok = CheckCombination(config); !ok) return tl::unexpected(ok.error());
     return config;
 }
@@ -573,27 +591,28 @@ std::string HelpText(std::string_view usage) {
 }
 
 std::string Describe(const Config& config) {
-    std::ostringstream out;
-    std::string table;
+    // Top-level keys first: TOML puts every key after a [table] header into that table.
+    std::vector<std::string> sections{""};
     for (const auto& option : Options()) {
-        const auto& key = option.spec.key;
-        auto dot = key.find('.');
-        std::string section = dot == std::string::npos ? "" : key.substr(0, dot);
-        if (section != table) {
-            out << "\n[" << section << "]\n";
-            table = section;
+        auto dot = option.spec.key.find('.');
+        std::string section = dot == std::string::npos ? "" : option.spec.key.substr(0, dot);
+        if (std::find(sections.begin(), sections.end(), section) == sections.end()) sections.push_back(section);
+    }
+    std::ostringstream out;
+    for (const auto& section : sections) {
+        if (!section.empty()) out << "\n[" << section << "]\n";
+        for (const auto& option : Options()) {
+            const auto& key = option.spec.key;
+            auto dot = key.find('.');
+            if ((dot == std::string::npos ? "" : key.substr(0, dot)) != section) continue;
+            std::string value = option.get(config);
+            if (option.spec.secret && !value.empty()) value = key == "admin_key" ? "***" : RedactUrl(value);
+            bool bare = value == "true" || value == "false" ||
+                        (!value.empty() && std::all_of(value.begin(), value.end(), [](char ch) {
+                            return std::isdigit(static_cast<unsigned char>(ch)) != 0;
+                        }));
+            out << key.substr(dot == std::string::npos ? 0 : dot + 1) << " = " << (bare ? value : Quote(value)) << "\n";
         }
-        std::string value = option.get(config);
-        if (option.spec.secret && !value.empty()) value = key == "admin_key" ? "***" : RedactUrl(value);
-        bool quoted = !(value == "true" || value == "false") && !std::all_of(value.begin(), value.end(), ::isdigit);
-        if (value.empty()) quoted = true;
-        out << key.substr(dot == std::string::npos ? 0 : dot + 1) << " = ";
-        if (quoted) {
-            out << toml::value<std::string>(value);
-        } else {
-            out << value;
-        }
-        out << "\n";
     }
     return out.str();
 }

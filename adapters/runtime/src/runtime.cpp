@@ -26,7 +26,7 @@ namespace {
 /// others skip; a stopped instance releases it, a crashed one loses it when its TTL passes.
 class Job {
 public:
-    using Work = std::function<Result<void>()>;
+    using Work = std::function<Result<std::int64_t>()>;  ///< returns the items it processed
 
     Job(std::string name, Millis interval, ports::DistributedLock& lock, Millis lease_ttl, Work work)
         : name_(std::move(name)), interval_(interval), lock_(lock), lease_ttl_(lease_ttl), work_(std::move(work)) {
@@ -88,7 +88,9 @@ private:
         auto done = work_();
         std::lock_guard lock(mutex_);
         ++status_.runs;
-        if (!done) {
+        if (done) {
+            status_.items += *done;
+        } else {
             ++status_.failures;
             status_.last_error = done.error().message;
         }
@@ -157,9 +159,13 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
         if (!options) return Forward(options.error());
         options->pool_size = static_cast<std::size_t>(c.redis_pool_size);
         state->redis = std::make_shared<redis::RedisClient>(std::move(*options));
-        state->queue = std::make_unique<redis::RedisQueueStore>(state->redis);
-        state->lock = std::make_unique<redis::RedisLock>(state->redis);
-        state->cache = std::make_unique<redis::RedisCatalogCache>(state->redis);
+        state->queue =
+            std::make_unique<redis::RedisQueueStore>(state->redis, redis::RedisQueueStoreOptions{c.redis_prefix});
+        state->lock = std::make_unique<redis::RedisLock>(
+            state->redis, redis::RedisLockOptions{.key_prefix = c.redis_prefix, .renew = true}
+        );
+        state->cache =
+            std::make_unique<redis::RedisCatalogCache>(state->redis, redis::RedisCatalogCacheOptions{c.redis_prefix});
     }
 
     auto sink = LogEventSink::Open(
@@ -188,26 +194,25 @@ Runtime::Runtime(std::unique_ptr<State> state) : state_(std::move(state)) {
     auto add = [&](std::string name, Millis interval, Job::Work work) {
         s.jobs.push_back(std::make_unique<Job>(std::move(name), interval, *s.lock, jobs.lease_ttl, std::move(work)));
     };
-    add("admission", jobs.admission_interval, [&s]() -> Result<void> {
-        auto admitted = s.app->Queue().TickAll();
-        if (!admitted) return Forward(admitted.error());
-        return {};
-    });
-    add("hold_expiry", jobs.hold_expiry_interval, [&s]() -> Result<void> {
+    add("admission", jobs.admission_interval, [&s] { return s.app->Queue().TickAll(); });
+    add("hold_expiry", jobs.hold_expiry_interval, [&s]() -> Result<std::int64_t> {
+        std::int64_t total = 0;
         for (;;) {
             auto expired = s.app->Reservations().ExpireHolds(kExpiryBatch);
             if (!expired) return Forward(expired.error());
-            if (*expired < kExpiryBatch) return {};
+            total += *expired;
+            if (*expired < kExpiryBatch) return total;
         }
     });
-    add("outbox_relay", jobs.outbox_relay_interval, [&s]() -> Result<void> {
+    add("outbox_relay", jobs.outbox_relay_interval, [&s]() -> Result<std::int64_t> {
+        std::int64_t total = 0;
         for (;;) {
             auto relayed = s.app->Outbox().RelayOnce(*s.sink, s.config.jobs.outbox_batch);
             if (!relayed) return Forward(relayed.error());
-            if (relayed->published + relayed->failed + relayed->dead < s.config.jobs.outbox_batch ||
-                relayed->failed > 0) {
-                return {};
-            }
+            total += relayed->published;
+            // A short batch means the due events are drained; a failure waits for its backoff.
+            auto handled = relayed->published + relayed->failed + relayed->dead;
+            if (handled < s.config.jobs.outbox_batch || relayed->failed > 0) return total;
         }
     });
 }

@@ -33,6 +33,8 @@ struct Config {
     std::string database;
     /// Empty: in-process queue, lock and catalog cache. Or "redis://[user:pass@]host[:port][/db]".
     std::string redis;
+    /// Prepended to every Redis key, so several deployments (or tests) share one server.
+    std::string redis_prefix{"ticketing:"};
     /// Empty: events are relayed to `event_log`. Or "host:port[,host:port]".
     std::string kafka;
     /// The file the log sink appends events to, one JSON line each; empty: `<data_dir>/events.log`.

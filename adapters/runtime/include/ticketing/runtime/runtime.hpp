@@ -45,6 +45,7 @@ struct JobStatus {
     std::int64_t runs{0};     ///< runs that did the work (held the lease)
     std::int64_t skipped{0};  ///< runs that found another instance holding the lease
     std::int64_t failures{0};
+    std::int64_t items{0};  ///< users admitted, holds expired, events relayed, rows deleted
     std::string last_error;
 };
 
