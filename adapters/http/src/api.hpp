@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string_view>
+#include <ticketing/runtime/runtime.hpp>
+
+#include "message.hpp"
+#include "metrics.hpp"
+#include "queue_eta.hpp"
+
+namespace ticketing::http {
+
+/// What a request's method and path select.
+struct Dispatch {
+    int route{-1};                       ///< index into the route table; -1: none (404 or 405)
+    std::string_view name{"unmatched"};  ///< the route's path template, the metrics label
+    bool blocking{false};                ///< calls the backends: run it on the worker pool
+};
+
+/// The v1 routes over a Runtime: JSON in, JSON out. Handle is thread-safe.
+class Api {
+public:
+    Api(runtime::Runtime& runtime, Metrics& metrics);
+
+    Dispatch Find(std::string_view method, std::string_view path) const;
+    /// Answers one request; may block on the backends when `dispatch.blocking`. Never throws.
+    Response Handle(const Dispatch& dispatch, const Request& request);
+
+private:
+    runtime::Runtime& runtime_;
+    Metrics& metrics_;
+    QueueEta eta_;
+};
+
+}  // namespace ticketing::http
