@@ -308,8 +308,8 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
                     ? StatusResponse(431, "INVALID_ARGUMENT", "the headers are over the limit")
                     : ErrorResponse(Error{Errc::kInvalidArgument, "malformed HTTP request: " + error.message()});
             const int status = refusal.status;
-            co_await Write(stream, std::move(refusal), request_id, 11, false, &written);
             metrics.Observe("parser", "OTHER", status, std::chrono::steady_clock::now() - started);
+            co_await Write(stream, std::move(refusal), request_id, 11, false, &written);
             Log(peer, "-", "-", status, 0, std::chrono::steady_clock::now() - started, request_id);
             break;
         }
@@ -321,9 +321,10 @@ asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
         auto response = co_await Answer(dispatch, request, peer);
         const int status = response.status;
         const auto body_size = response.body.size();
-        co_await Write(stream, std::move(response), request_id, version, keep_alive && !stopping, &written);
+        // Counted before the write, so that a client that reads /metrics next sees its request in it.
         const auto took = std::chrono::steady_clock::now() - started;
         metrics.Observe(dispatch.name, MethodLabel(request.method), status, took);
+        co_await Write(stream, std::move(response), request_id, version, keep_alive && !stopping, &written);
         Log(peer, request.method, target, status, body_size, took, request_id);
         if (!written || !keep_alive) break;
     }
