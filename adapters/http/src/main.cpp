@@ -3,6 +3,7 @@
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <csignal>
 #include <cstdio>
@@ -31,6 +32,15 @@ void SetUpLogging() {
     spdlog::set_default_logger(logger);
 }
 
+/// Every connection is a descriptor: take the hard limit, not the soft 1024 most shells start with.
+void RaiseFileLimit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,6 +52,7 @@ int main(int argc, char** argv) {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+    RaiseFileLimit();
 
     auto command = runtime::ParseCommandLine(argc, argv, runtime::ProcessEnvironment());
     if (!command) return Fail(command.error());

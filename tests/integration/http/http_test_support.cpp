@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,6 +135,82 @@ std::string HttpResponse::ErrorCode() const {
     return code != nullptr && code->is_string() ? std::string(code->as_string()) : std::string{};
 }
 
+struct Connection::State {
+    std::uint16_t port;
+    std::chrono::milliseconds timeout;
+    asio::io_context ioc;
+    beast::tcp_stream stream{ioc};
+    beast::flat_buffer buffer;
+    bool open{false};
+};
+
+Connection::Connection(std::uint16_t port, std::chrono::milliseconds timeout) : state_(std::make_unique<State>()) {
+    state_->port = port;
+    state_->timeout = timeout;
+}
+
+Connection::~Connection() = default;
+
+bool Connection::Connect() {
+    auto& s = *state_;
+    if (s.open) return true;
+    boost::system::error_code error;
+    s.stream.expires_after(s.timeout);
+    s.stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), s.port), error);
+    s.buffer.clear();
+    s.open = !error;
+    return s.open;
+}
+
+HttpResponse Connection::Send(
+    const std::string& method, const std::string& target, const std::string& body, const Headers& headers
+) {
+    auto& s = *state_;
+    HttpResponse out;
+    if (!Connect()) return out;
+    beast::http::request<beast::http::string_body> request;
+    request.method_string(method);
+    request.target(target);
+    request.version(11);
+    request.set(beast::http::field::host, "127.0.0.1");
+    for (const auto& [name, value] : headers) request.set(name, value);
+    request.body() = body;
+    if (!body.empty()) request.prepare_payload();
+    s.stream.expires_after(s.timeout);
+    // A server that refuses a request early (413) may close before the body is all written: read anyway.
+    boost::system::error_code error;
+    beast::http::write(s.stream, request, error);
+    beast::http::response_parser<beast::http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    beast::http::read(s.stream, s.buffer, parser, error);
+    if (error) {
+        s.stream.close();
+        s.open = false;
+        return out;
+    }
+    auto& response = parser.get();
+    out.status = static_cast<int>(response.result_int());
+    for (const auto& field : response) {
+        std::string name(field.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        out.headers[name] = std::string(field.value());
+    }
+    out.body = response.body();
+    if (!response.keep_alive()) {
+        s.stream.close();
+        s.open = false;
+    }
+    return out;
+}
+
+void RaiseFileLimit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 HttpResponse Send(
     std::uint16_t port,
     const std::string& method,
@@ -142,39 +219,8 @@ HttpResponse Send(
     const Headers& headers,
     std::chrono::milliseconds timeout
 ) {
-    asio::io_context ioc;
-    beast::tcp_stream stream(ioc);
-    HttpResponse out;
-    try {
-        stream.expires_after(timeout);
-        stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-        beast::http::request<beast::http::string_body> request;
-        request.method_string(method);
-        request.target(target);
-        request.version(11);
-        request.set(beast::http::field::host, "127.0.0.1");
-        for (const auto& [name, value] : headers) request.set(name, value);
-        request.body() = body;
-        if (!body.empty()) request.prepare_payload();
-        // A server that refuses a request early (413) may close before the body is all written: read anyway.
-        boost::system::error_code write_error;
-        beast::http::write(stream, request, write_error);
-        beast::flat_buffer buffer;
-        beast::http::response_parser<beast::http::string_body> parser;
-        parser.body_limit(64 * 1024 * 1024);
-        beast::http::read(stream, buffer, parser);
-        auto& response = parser.get();
-        out.status = static_cast<int>(response.result_int());
-        for (const auto& field : response) {
-            std::string name(field.name_string());
-            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            out.headers[name] = std::string(field.value());
-        }
-        out.body = response.body();
-    } catch (const std::exception&) {
-        out.status = 0;
-    }
-    return out;
+    Connection connection(port, timeout);
+    return connection.Send(method, target, body, headers);
 }
 
 std::string RawExchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -62,6 +63,29 @@ struct HttpResponse {
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+
+/// A keep-alive connection: requests one after another on one socket (reconnects when the server closed it).
+class Connection {
+public:
+    explicit Connection(std::uint16_t port, std::chrono::milliseconds timeout = 30s);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Opens the socket now (otherwise the first request does).
+    bool Connect();
+    /// Status 0 when the connection failed or closed without an answer, or the answer took over the timeout.
+    HttpResponse Send(
+        const std::string& method, const std::string& target, const std::string& body = {}, const Headers& headers = {}
+    );
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+/// Raises this process's open-file limit to its hard limit (a thousand sockets need more than 1024).
+void RaiseFileLimit();
 
 /// One request on a fresh connection; status 0 when the connection failed or was closed without an answer.
 HttpResponse Send(

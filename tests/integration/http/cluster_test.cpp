@@ -1,0 +1,309 @@
+// Many ticketing-server instances on one MariaDB and one Redis (TICKETING_TEST_MYSQL and
+// TICKETING_TEST_REDIS from scripts/services; the test fails without them): 200 concurrent buyers through
+// random instances sell exactly the 50 seats once each with the money conserved, while one instance is
+// SIGKILLed mid-run; and Redis stopped for a few seconds is 503 + Retry-After, then full service again.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+
+#include "api_client.hpp"
+#include "services.hpp"
+#include "sql_test_support.hpp"
+
+namespace ticketing::http::testing {
+namespace {
+
+constexpr std::int64_t kPrice = 1000;
+constexpr std::int64_t kFunds = 100'000;
+
+/// The service URL, or a test failure: CI always starts the services.
+std::string RequiredService(const char* variable) {
+    auto url = ticketing::testing::ServiceUrl(variable);
+    EXPECT_FALSE(url.empty()) << variable << " is unset: eval \"$(scripts/services start)\"";
+    return url;
+}
+
+std::vector<std::string> InstanceArgs(
+    const std::string& database, const std::string& redis, const std::string& prefix
+) {
+    return {
+        "--database",
+        database,
+        "--redis",
+        redis,
+        "--redis-prefix",
+        prefix,
+        "--admin-key",
+        kAdminKey,
+        "--queue-max-active",
+        "300",
+        "--queue-admit-per-tick",
+        "300",
+        "--queue-tick-interval",
+        "1s",
+        "--catalog-cache-ttl",
+        "1s",
+        "--reservation-hold-ttl",
+        "3s"};
+}
+
+class HttpClusterTest : public ::testing::TestWithParam<std::string> {};
+
+/// 200 buyers through random live instances; instance 0 is SIGKILLed once buying is under way.
+TEST_P(HttpClusterTest, TwoHundredBuyersThreeInstancesOneKilled) {
+    constexpr int kBuyers = 200;
+    constexpr int kInstances = 3;
+    const auto mysql = RequiredService("TICKETING_TEST_MYSQL");
+    const auto redis = RequiredService("TICKETING_TEST_REDIS");
+    ASSERT_FALSE(mysql.empty() || redis.empty());
+    RaiseFileLimit();
+    ticketing::testing::TempMysql database;
+    const auto prefix = ticketing::testing::UniqueName("http") + ":";
+    auto args = InstanceArgs(database.Url(), redis, prefix);
+    args.insert(args.end(), {"--lock-strategy", GetParam()});
+    std::vector<std::unique_ptr<ServerProcess>> servers;
+    for (int i = 0; i < kInstances; ++i) servers.push_back(std::make_unique<ServerProcess>(args));
+    std::vector<std::uint16_t> ports;
+    for (const auto& s : servers) ports.push_back(s->Port());
+    const auto concert = Api(*servers[1]).CreateConcert(1, 50);
+    const auto schedule = concert.schedules[0];
+
+    std::atomic<bool> killed{false};
+    std::atomic<int> paid_count{0};
+    std::mutex mutex;
+    std::map<int, int> statuses;
+    std::map<std::string, int> pay_failures;
+    std::vector<std::int64_t> users(kBuyers);
+
+    // A request through a random instance; a connection failure moves on to another one.
+    const auto call = [&](std::mt19937& random,
+                          const std::string& method,
+                          const std::string& target,
+                          const std::string& body = {},
+                          const Headers& headers = {}) {
+        HttpResponse r;
+        for (int attempt = 0; attempt < 20; ++attempt) {
+            auto index = std::uniform_int_distribution<std::size_t>(0, ports.size() - 1)(random);
+            if (killed && index == 0) index = 1 + random() % (ports.size() - 1);
+            r = Send(ports[index], method, target, body, headers, 20s);
+            if (r.status != 0 && r.status != 503) break;
+            std::this_thread::sleep_for(50ms);
+        }
+        std::lock_guard lock(mutex);
+        ++statuses[r.status];
+        return r;
+    };
+
+    std::vector<std::thread> buyers;
+    for (int b = 0; b < kBuyers; ++b) {
+        buyers.emplace_back([&, b] {
+            std::mt19937 random(static_cast<unsigned>(b));
+            auto user = call(random, "POST", "/v1/users", R"({"name":"buyer"})");
+            if (user.status != 201) return;
+            const auto id = std::to_string(Int(user.Json(), "id"));
+            users[static_cast<std::size_t>(b)] = Int(user.Json(), "id");
+            call(
+                random,
+                "POST",
+                "/v1/users/" + id + "/balance/charge",
+                "{\"amount\":" + std::to_string(kFunds) + "}",
+                {{"Idempotency-Key", "fund-" + id}}
+            );
+            auto join = call(
+                random, "POST", "/v1/concerts/" + std::to_string(concert.id) + "/queue", "{\"userId\":" + id + "}"
+            );
+            if (join.status != 201 && join.status != 200) return;
+            const std::string token(join.Json().at("token").as_string());
+            for (int i = 0; i < 200; ++i) {
+                auto status = call(random, "GET", "/v1/queue/me", {}, Bearer(token));
+                if (status.status == 200 && status.Json().at("status") == "ACTIVE") break;
+                std::this_thread::sleep_for(200ms);
+            }
+            // A hold whose answer died with its instance blocks its seats (and the token) until it lapses.
+            const auto until = std::chrono::steady_clock::now() + 60s;
+            while (std::chrono::steady_clock::now() < until) {
+                auto map =
+                    call(random, "GET", "/v1/schedules/" + std::to_string(schedule) + "/seats", {}, Bearer(token));
+                if (map.status != 200) continue;
+                std::vector<std::int64_t> free;
+                bool held = false;
+                const auto body = map.Json();
+                for (const auto& seat : body.at("seats").as_array()) {
+                    if (seat.at("status") == "AVAILABLE") free.push_back(Int(seat, "id"));
+                    held = held || seat.at("status") == "HELD";
+                }
+                if (free.empty() && !held) return;  // sold out
+                if (free.empty()) {
+                    std::this_thread::sleep_for(300ms);
+                    continue;
+                }
+                std::shuffle(free.begin(), free.end(), random);
+                free.resize(std::min<std::size_t>(free.size(), 1 + random() % 2));
+                json::array ids(free.begin(), free.end());
+                auto hold = call(
+                    random,
+                    "POST",
+                    "/v1/reservations",
+                    json::serialize(json::object{{"scheduleId", schedule}, {"seatIds", ids}}),
+                    Bearer(token)
+                );
+                if (hold.status != 201) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(random() % 200));
+                    continue;
+                }
+                const auto reservation = Int(hold.Json(), "id");
+                // A payment lost with its instance is retried elsewhere under its key: charged once.
+                auto headers = Bearer(token);
+                headers.emplace_back("Idempotency-Key", "pay-" + std::to_string(reservation));
+                auto pay = call(
+                    random, "POST", "/v1/payments", "{\"reservationId\":" + std::to_string(reservation) + "}", headers
+                );
+                if (pay.status == 201 && ++paid_count == 5 && !killed.exchange(true)) servers[0]->Signal(SIGKILL);
+                if (pay.status == 201) return;
+                {
+                    std::lock_guard lock(mutex);
+                    ++pay_failures[std::to_string(pay.status) + " " + pay.ErrorCode()];
+                }
+                // Give the seats back before trying others (the token holds one hold at a time).
+                call(random, "DELETE", "/v1/reservations/" + std::to_string(reservation), {}, Bearer(token));
+            }
+        });
+    }
+    for (auto& buyer : buyers) buyer.join();
+
+    std::string summary;
+    for (const auto& [status, count] : statuses) summary += std::to_string(status) + "x" + std::to_string(count) + " ";
+    for (const auto& [failure, count] : pay_failures) summary += "; payment " + failure + " x" + std::to_string(count);
+    std::printf("%s: %s\n", GetParam().c_str(), summary.c_str());
+    EXPECT_TRUE(killed) << summary;
+    for (const auto& [status, count] : statuses) EXPECT_LT(status, 500) << summary;
+
+    // Exactly 50 seats sold, each in one ticket; every user's money is what they were given minus their tickets.
+    std::set<std::int64_t> sold_seats;
+    std::int64_t tickets = 0;
+    const auto survivor = ports[1];
+    for (const auto user : users) {
+        if (user == 0) continue;
+        auto list = Send(survivor, "GET", "/v1/users/" + std::to_string(user) + "/tickets?limit=100");
+        ASSERT_EQ(list.status, 200) << list.body;
+        std::int64_t spent = 0;
+        const auto body = list.Json();
+        for (const auto& ticket : body.at("items").as_array()) {
+            ++tickets;
+            spent += Int(ticket, "price");
+            EXPECT_TRUE(sold_seats.insert(Int(ticket, "seatId")).second) << "seat in two tickets";
+        }
+        auto balance = Send(survivor, "GET", "/v1/users/" + std::to_string(user) + "/balance");
+        EXPECT_EQ(Int(balance.Json(), "balance"), kFunds - spent) << "user " << user;
+    }
+    EXPECT_EQ(tickets, 50) << summary;
+    EXPECT_EQ(sold_seats.size(), 50U);
+    EXPECT_EQ(tickets * kPrice, static_cast<std::int64_t>(sold_seats.size()) * kPrice);
+    for (std::size_t i = 1; i < servers.size(); ++i) EXPECT_EQ(Send(ports[i], "GET", "/healthz").status, 200);
+}
+
+INSTANTIATE_TEST_SUITE_P(Strategies, HttpClusterTest, ::testing::Values("optimistic", "pessimistic", "redis"));
+
+/// A redis-server of this test only, so that stopping it touches no one else.
+class OwnRedis {
+public:
+    OwnRedis() {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+        port_ = ntohs(address.sin_port);
+        ::close(fd);
+        pid_ = fork();
+        if (pid_ == 0) {
+            const int null = ::open("/dev/null", O_WRONLY);
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+            const auto port = std::to_string(port_);
+            execlp(
+                "redis-server",
+                "redis-server",
+                "--port",
+                port.c_str(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--loglevel",
+                "warning",
+                static_cast<char*>(nullptr)
+            );
+            _exit(127);
+        }
+        std::this_thread::sleep_for(300ms);
+    }
+    ~OwnRedis() {
+        Resume();
+        ::kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+    std::string Url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+    void Pause() const { ::kill(pid_, SIGSTOP); }
+    void Resume() const { ::kill(pid_, SIGCONT); }
+
+private:
+    std::uint16_t port_{0};
+    pid_t pid_{-1};
+};
+
+TEST(HttpRedisOutage, RedisStoppedIs503ThenFullServiceWithoutARestart) {
+    const auto mysql = RequiredService("TICKETING_TEST_MYSQL");
+    ASSERT_FALSE(mysql.empty());
+    ticketing::testing::TempMysql database;
+    OwnRedis redis;
+    ServerProcess server(InstanceArgs(database.Url(), redis.Url(), "outage:"));
+    Api api(server);
+    const auto concert = api.CreateConcert(1, 5);
+    const auto user = api.CreateUser();
+    const auto token = api.ActiveToken(concert.id, user);
+    ASSERT_EQ(api.Get("/readyz").status, 200);
+
+    redis.Pause();
+    auto status = api.Get("/v1/queue/me", Bearer(token));
+    EXPECT_EQ(status.status, 503) << status.body;
+    EXPECT_EQ(status.ErrorCode(), "UNAVAILABLE");
+    EXPECT_GE(std::stoi(status.Header("retry-after").empty() ? "0" : status.Header("retry-after")), 1);
+    auto ready = api.Get("/readyz");
+    EXPECT_EQ(ready.status, 503);
+    EXPECT_NE(ready.body.find("redis"), std::string::npos) << ready.body;
+    EXPECT_EQ(api.Get("/healthz").status, 200);
+    std::this_thread::sleep_for(2s);
+    redis.Resume();
+
+    HttpResponse back;
+    for (int i = 0; i < 100; ++i) {
+        back = api.Get("/v1/queue/me", Bearer(token));
+        if (back.status == 200) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(back.status, 200) << back.body;
+    EXPECT_EQ(api.Get("/readyz").status, 200);
+    api.Charge(user, 5000);
+    auto held = api.Hold(token, concert.schedules[0], {api.SeatIds(token, concert.schedules[0])[0]});
+    ASSERT_EQ(held.status, 201) << held.body;
+    EXPECT_EQ(api.Pay(token, Int(held.Json(), "id")).status, 201);
+}
+
+}  // namespace
+}  // namespace ticketing::http::testing
