@@ -159,6 +159,14 @@ void RenderRuntime(
         out.Sample("ticketing_job_failures_total", {{"job", job.name}}, static_cast<double>(job.failures));
     }
 
+    out.Family(
+        "ticketing_job_items_total",
+        "counter",
+        "Items a job handled: users admitted, holds expired, events relayed, rows deleted."
+    );
+    for (const auto& job : jobs)
+        out.Sample("ticketing_job_items_total", {{"job", job.name}}, static_cast<double>(job.items));
+
     out.Family("ticketing_gauges_up", "gauge", "1 when the backend gauges below could be read.");
     out.Sample("ticketing_gauges_up", {}, gauges ? 1 : 0);
     if (!gauges) return;

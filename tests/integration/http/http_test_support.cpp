@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +42,8 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string
     if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     pid_ = fork();
     if (pid_ == 0) {
+        // A test that crashes takes its servers with it.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(pipe_fds[1], STDOUT_FILENO);
         dup2(pipe_fds[1], STDERR_FILENO);
         execve(argv[0], argv.data(), envp.data());
