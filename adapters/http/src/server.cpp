@@ -85,8 +85,8 @@ struct Server::Impl {
           options(std::move(opts)),
           api(rt, metrics),
           limiter(options.rate_limit),
-          ioc(std::max(options.io_threads, 1)),
           workers(static_cast<std::size_t>(std::max(options.worker_threads, 1))),
+          ioc(std::max(options.io_threads, 1)),
           acceptor(ioc) {
         std::random_device random;
         request_id_prefix = fmt::format("{:08x}", random());
@@ -119,10 +119,6 @@ struct Server::Impl {
     Metrics metrics;
     Api api;
     RateLimiter limiter;
-    asio::io_context ioc;
-    asio::thread_pool workers;
-    tcp::acceptor acceptor;
-    std::vector<std::thread> threads;
     std::atomic<bool> stopping{false};
     bool stopped{false};
     std::atomic<std::int64_t> connections{0};
@@ -130,6 +126,12 @@ struct Server::Impl {
     std::atomic<std::uint64_t> request_seq{0};
     std::mutex connections_mutex;
     std::unordered_set<std::shared_ptr<Connection>> live;
+    // Declared after what the sessions use: destroying them destroys the coroutine frames still pending
+    // (a stop past its grace period), whose cleanup reaches the members above.
+    asio::thread_pool workers;
+    asio::io_context ioc;
+    tcp::acceptor acceptor;
+    std::vector<std::thread> threads;
 };
 
 asio::awaitable<void> Server::Impl::Accept() {
