@@ -156,6 +156,9 @@ private:
     bool was_pending_{false};
 };
 
+constexpr std::string_view kAuthFailed =
+    "authentication failed (a configuration error: check the configured user and password)";
+
 bool StartsWith(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }
@@ -232,6 +235,9 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
 RedisScript::RedisScript(std::string source) : source_(std::move(source)), sha1_(Sha1Hex(source_)) {}
 
 Error ReplyError(const RedisReply& reply) {
+    // Credentials refused or missing: a configuration error that waiting will not fix. Still
+    // UNAVAILABLE (503: the backend cannot be used), named as such so an operator fixes the setting.
+    constexpr std::string_view kCredentials[] = {"NOAUTH", "WRONGPASS", "NOPERM"};
     // Conditions of the server or its deployment, not bugs: report them as "backend down" (503). A
     // script relays them inside "ERR Error running script ... -CODE ...".
     constexpr std::string_view kTransient[] = {
@@ -244,15 +250,17 @@ Error ReplyError(const RedisReply& reply) {
         "CLUSTERDOWN",
         "MISCONF",
         "NOREPLICAS",
-        "NOAUTH",
-        "WRONGPASS",
         "ERR max number of clients"};
     const bool from_script = StartsWith(reply.str, "ERR Error running script");
-    for (auto transient : kTransient) {
-        if (StartsWith(reply.str, transient) ||
-            (from_script && reply.str.find("-" + std::string(transient)) != std::string::npos)) {
-            return Error{Errc::kUnavailable, "redis: " + reply.str};
-        }
+    const auto is = [&](std::string_view code) {
+        return StartsWith(reply.str, code) ||
+               (from_script && reply.str.find("-" + std::string(code)) != std::string::npos);
+    };
+    for (auto code : kCredentials) {
+        if (is(code)) return Error{Errc::kUnavailable, "redis: " + std::string(kAuthFailed) + ": " + reply.str};
+    }
+    for (auto code : kTransient) {
+        if (is(code)) return Error{Errc::kUnavailable, "redis: " + reply.str};
     }
     return Error{Errc::kInternal, "redis: " + reply.str};
 }
@@ -317,8 +325,15 @@ struct RedisClient::Impl {
         if (!setup.empty()) {
             auto replies = Run(ctx.get(), setup);
             if (!replies) return Forward(replies.error());
-            for (const auto& reply : *replies) {
-                if (reply.IsError()) return MakeError(Errc::kUnavailable, "redis " + Where() + ": " + reply.str);
+            for (std::size_t i = 0; i < replies->size(); ++i) {
+                const auto& reply = (*replies)[i];
+                if (!reply.IsError()) continue;
+                // Any refused AUTH is the credentials' fault, whatever the server's wording.
+                const bool auth = setup[i].front() == "AUTH";
+                return MakeError(
+                    Errc::kUnavailable,
+                    "redis " + Where() + ": " + (auth ? std::string(kAuthFailed) + ": " : std::string{}) + reply.str
+                );
             }
         }
         return ctx;

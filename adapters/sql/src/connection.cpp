@@ -12,7 +12,7 @@
 namespace ticketing::sql::detail {
 namespace {
 
-// SQLite primary result codes (extended codes are masked off).
+// SQLite result codes. Connections report extended codes; the low byte is the primary code.
 constexpr int kSqliteBusy = 5;
 constexpr int kSqliteLocked = 6;
 constexpr int kSqliteReadonly = 8;
@@ -21,6 +21,8 @@ constexpr int kSqliteCorrupt = 11;
 constexpr int kSqliteFull = 13;
 constexpr int kSqliteCantOpen = 14;
 constexpr int kSqliteConstraint = 19;
+constexpr int kSqliteConstraintPrimaryKey = 1555;
+constexpr int kSqliteConstraintUnique = 2067;
 constexpr int kSqliteNotADb = 26;
 
 // MySQL / MariaDB server and client error numbers.
@@ -31,6 +33,7 @@ constexpr unsigned kMysqlDeadlock = 1213;
 constexpr unsigned kMysqlCheckFailed = 4025;
 constexpr unsigned kMysqlCheckFailedOracle = 3819;
 constexpr unsigned kMysqlDataTooLong = 1406;
+constexpr unsigned kMysqlColumnNotNull = 1048;
 constexpr unsigned kMysqlTooManyConnections = 1040;
 constexpr unsigned kMysqlServerShutdown = 1053;
 constexpr unsigned kMysqlQueryInterrupted = 1317;
@@ -48,6 +51,10 @@ bool IsMysqlConnectionLoss(unsigned code) {
            code == kMysqlTooManyConnections || code == kMysqlReadOnly || code == kMysqlReadOnlyMode ||
            (code >= 1158 && code <= 1161) ||  // network read/write errors
            (code >= kMysqlFirstClientError && code <= kMysqlLastClientError);
+}
+
+sqlite_api::sqlite3* SqliteHandle(soci::session& session) {
+    return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
 }
 
 std::string PercentDecode(std::string_view text) {
@@ -196,6 +203,8 @@ Endpoint ParseUrl(const std::string& url, const SqlOptions& options) {
 std::unique_ptr<soci::session> Connect(const Endpoint& endpoint, const SqlOptions& options) {
     if (endpoint.dialect->kind == DialectKind::kSqlite) {
         auto sql = std::make_unique<soci::session>(soci::sqlite3, endpoint.connect_string);
+        // Extended codes tell a duplicate key (a lost race) from a CHECK violation (a refused value).
+        sqlite_api::sqlite3_extended_result_codes(SqliteHandle(*sql), 1);
         *sql << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count());
         // WAL: readers never block the writer. Persistent in the file; the first connection sets it.
         try {
@@ -218,18 +227,27 @@ std::unique_ptr<soci::session> Connect(const Endpoint& endpoint, const SqlOption
     return sql;
 }
 
-Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string_view what) {
+Failure Translate(const Dialect& dialect, soci::session& session, const soci::soci_error& e, std::string_view what) {
     const std::string message = std::string(what) + ": " + e.what();
     if (dialect.kind == DialectKind::kSqlite) {
         const auto* error = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
         if (error == nullptr) return {{Errc::kInternal, message}, false};
-        switch (error->result() & 0xff) {
+        const int code = error->result();
+        switch (code & 0xff) {
             case kSqliteBusy:
             case kSqliteLocked:
-                // Another writer got there first (or our snapshot went stale): retry the whole unit.
+                // SQLite runs the busy handler (which waits up to busy_timeout) only when no read
+                // transaction is open: waiting while holding a snapshot could deadlock, so it fails at
+                // once and keeps the snapshot. A BUSY that left a transaction open is a lost race.
+                if (sqlite_api::sqlite3_txn_state(SqliteHandle(session), nullptr) == SQLITE_TXN_NONE) {
+                    return {{Errc::kConflict, message}, false};
+                }
                 return {{Errc::kAborted, message}, false};
             case kSqliteConstraint:
-                return {{Errc::kAborted, message}, false};
+                if (code == kSqliteConstraintUnique || code == kSqliteConstraintPrimaryKey) {
+                    return {{Errc::kAborted, message}, false};
+                }
+                return {{Errc::kInvalidArgument, message}, false};
             case kSqliteReadonly:
             case kSqliteIoErr:
             case kSqliteCorrupt:
@@ -251,11 +269,12 @@ Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string
         case kMysqlDuplicateEntry:
         case kMysqlDuplicateEntryWithKey:
         case kMysqlDeadlock:
-        case kMysqlCheckFailed:
-        case kMysqlCheckFailedOracle:
             return {{Errc::kAborted, message}, false};
         case kMysqlLockWaitTimeout:
             return {{Errc::kConflict, message}, false};
+        case kMysqlCheckFailed:
+        case kMysqlCheckFailedOracle:
+        case kMysqlColumnNotNull:
         case kMysqlDataTooLong:
         case kMysqlBadString:
         case kMysqlOutOfRange:
@@ -268,15 +287,6 @@ Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string
         return {{Errc::kUnavailable, message}, true};
     }
     return {{Errc::kInternal, message}, false};
-}
-
-bool IsLockTimeout(const Dialect& dialect, const soci::soci_error& e) {
-    if (dialect.kind == DialectKind::kSqlite) {
-        const auto* error = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
-        return error != nullptr && (error->result() & 0xff) == kSqliteBusy;
-    }
-    const auto* error = dynamic_cast<const soci::mysql_soci_error*>(&e);
-    return error != nullptr && error->err_num_ == kMysqlLockWaitTimeout;
 }
 
 Pool::Pool(Endpoint endpoint, SqlOptions options) : endpoint_(std::move(endpoint)), options_(std::move(options)) {

@@ -65,10 +65,15 @@ struct Failure {
     bool discard_session{false};
 };
 
-Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string_view what);
-
-/// True when `e` is SQLite's "database is locked" / MySQL's lock wait timeout.
-bool IsLockTimeout(const Dialect& dialect, const soci::soci_error& e);
+/// The one rule (adapters/sql/README.md, "Error translation"), the same on both dialects:
+/// - a lock wait past its bound (busy_timeout / innodb_lock_wait_timeout) is CONFLICT;
+/// - a lost race (deadlock victim, stale SQLite snapshot, duplicate key) is ABORTED: the lock
+///   strategy reruns the unit of work;
+/// - a value the schema refuses (CHECK, NOT NULL, too long, out of range, bad UTF-8) is
+///   INVALID_ARGUMENT: the same value would be refused again;
+/// - a lost connection or an unusable database is UNAVAILABLE, and the session is discarded.
+/// `session` is the one `e` came from (SQLite: whether the failed statement waited).
+Failure Translate(const Dialect& dialect, soci::session& session, const soci::soci_error& e, std::string_view what);
 
 /// A bounded pool of sessions. A session is used by one unit of work (one thread) at a time; a dead
 /// one is dropped and a fresh connection made on the next Acquire.

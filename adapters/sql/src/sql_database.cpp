@@ -21,7 +21,7 @@ Result<T> WithSession(detail::Pool& pool, std::string_view what, F&& body) {
         pool.Release(std::move(*session), true);
         return out;
     } catch (const soci::soci_error& e) {
-        auto failure = detail::Translate(*pool.endpoint().dialect, e, what);
+        auto failure = detail::Translate(*pool.endpoint().dialect, **session, e, what);
         pool.Release(std::move(*session), !failure.discard_session);
         return tl::unexpected<Error>(std::move(failure.error));
     } catch (const std::exception& e) {
@@ -84,11 +84,9 @@ Result<std::unique_ptr<ports::UnitOfWork>> SqlDatabase::Begin(ports::TxMode mode
             **session << begin;
             return detail::MakeUnitOfWork(state_->pool, std::move(*session), mode);
         } catch (const soci::soci_error& e) {
-            auto failure = detail::Translate(dialect, e, "begin");
+            auto failure = detail::Translate(dialect, **session, e, "begin");
             state_->pool->Release(std::move(*session), !failure.discard_session);
             if (failure.discard_session && attempt + 1 < tries) continue;
-            // BEGIN IMMEDIATE waited the whole busy timeout: the database is held by another writer.
-            if (detail::IsLockTimeout(dialect, e)) failure.error.code = Errc::kConflict;
             return tl::unexpected<Error>(std::move(failure.error));
         }
     }

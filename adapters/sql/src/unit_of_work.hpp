@@ -92,7 +92,7 @@ private:
         try {
             return body(*session_);
         } catch (const soci::soci_error& e) {
-            auto failure = Translate(dialect_, e, what);
+            auto failure = Translate(dialect_, *session_, e, what);
             discard_ = discard_ || failure.discard_session;
             failed_ = failure.error;
             return tl::unexpected<Error>(std::move(failure.error));

@@ -62,6 +62,70 @@ TEST(SqlErrors, ReadUnitsNeverWriteOrCommit) {
     TK_EXPECT_ERROR(uow->Commit(), Errc::kInternal);
 }
 
+// The error rule, run on both dialects: a lock wait past its bound is CONFLICT, a lost race is
+// ABORTED (retried), a value the schema refuses is INVALID_ARGUMENT (not retried).
+class SqlErrorRule : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        std::string url;
+        if (GetParam() == "mysql") {
+            TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
+            mysql_ = std::make_unique<TempMysql>();
+            url = mysql_->Url();
+        } else {
+            url = sqlite_.Url();
+        }
+        db_ = std::make_unique<sql::SqlDatabase>(sql::SqlOptions{.url = url, .busy_timeout = Millis{1000}});
+        auto uow = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
+        user_ = TK_OK(uow->InsertUser({{}, "kim", 1000, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    void TearDown() override {
+        db_.reset();
+        mysql_.reset();
+    }
+
+    TempSqlite sqlite_;
+    std::unique_ptr<TempMysql> mysql_;
+    std::unique_ptr<sql::SqlDatabase> db_;
+    UserId user_;
+};
+
+TEST_P(SqlErrorRule, AWriteThatWaitedPastTheLockBoundIsConflict) {
+    // The holder locks the row (SQLite: the whole database); a plain writer of it waits its bound.
+    auto holder = TK_OK(db_->Begin(ports::TxMode::kPessimistic));
+    auto locked = TK_OK(holder->FindUserForUpdate(user_)).value();
+    locked.balance = 10;
+    ASSERT_TRUE(holder->UpdateUser(locked).has_value());
+    auto waiter = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
+    const auto started = std::chrono::steady_clock::now();
+    TK_EXPECT_ERROR(waiter->UpdateUser(locked), Errc::kConflict);
+    const auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(waited, 900ms);
+    EXPECT_LT(waited, 4s);
+}
+
+TEST_P(SqlErrorRule, ACheckViolationIsInvalidArgumentNotARetry) {
+    auto uow = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
+    auto user = TK_OK(uow->FindUserForUpdate(user_)).value();
+    user.balance = -1;  // CHECK (balance >= 0)
+    TK_EXPECT_ERROR(uow->UpdateUser(user), Errc::kInvalidArgument);
+}
+
+TEST_P(SqlErrorRule, ADuplicateKeyIsALostRace) {
+    auto first = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
+    ASSERT_TRUE(first->InsertIdempotency({user_, "key", "hash", "{}", Timestamp{}}).has_value());
+    ASSERT_TRUE(first->Commit().has_value());
+    auto second = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
+    TK_EXPECT_ERROR(second->InsertIdempotency({user_, "key", "hash", "{}", Timestamp{}}), Errc::kAborted);
+}
+
+std::string DialectName(const ::testing::TestParamInfo<std::string>& dialect) {
+    return dialect.param;
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, SqlErrorRule, ::testing::Values("sqlite", "mysql"), DialectName);
+
 class SqlMariadbErrors : public ::testing::Test {
 protected:
     void SetUp() override {

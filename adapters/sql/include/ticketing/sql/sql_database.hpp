@@ -29,7 +29,10 @@ struct SqlOptions {
 /// Each unit of work is one database transaction on one pooled connection. Thread-safe.
 ///
 /// The constructor throws std::runtime_error on a malformed URL, an unreachable server or a failed
-/// migration; afterwards every failure is a value (UNAVAILABLE, CONFLICT, ABORTED, ...).
+/// migration; afterwards every failure is a value, by one rule on both dialects (README.md, "Error
+/// translation"): a lock wait past busy_timeout is CONFLICT; a lost race (deadlock, stale snapshot,
+/// duplicate key) is ABORTED, which the lock strategy retries; a value the schema refuses (CHECK,
+/// NOT NULL, too long) is INVALID_ARGUMENT; a lost connection is UNAVAILABLE.
 class SqlDatabase final : public ports::UnitOfWorkFactory {
 public:
     explicit SqlDatabase(SqlOptions options);

@@ -1,0 +1,54 @@
+// The client's failures as an operator meets them: refused credentials are a configuration error
+// (UNAVAILABLE, said so), never a lost race to retry.
+#include <gtest/gtest.h>
+
+#include <ticketing/redis/redis_client.hpp>
+
+#include "services.hpp"
+
+namespace ticketing::testing {
+namespace {
+
+constexpr std::string_view kPassword = "pw-s3cret-do-not-print";
+
+redis::RedisOptions TestServer() {
+    auto options = redis::ParseRedisUrl(ServiceUrl("TICKETING_TEST_REDIS"));
+    EXPECT_TRUE(options.has_value());
+    return options.value_or(redis::RedisOptions{});
+}
+
+void ExpectAuthFailure(const Result<void>& done) {
+    ASSERT_FALSE(done.has_value());
+    EXPECT_EQ(done.error().code, Errc::kUnavailable) << done.error().message;
+    EXPECT_NE(done.error().message.find("authentication failed"), std::string::npos) << done.error().message;
+    EXPECT_EQ(done.error().message.find(kPassword), std::string::npos) << done.error().message;
+}
+
+TEST(RedisClientAuth, AnUnknownUserIsAnAuthenticationFailure) {
+    TK_REQUIRE_SERVICE("TICKETING_TEST_REDIS");
+    auto options = TestServer();
+    options.user = "nobody";
+    options.password = std::string(kPassword);
+    redis::RedisClient client(options);
+    ExpectAuthFailure(client.Ping());
+}
+
+TEST(RedisClientAuth, APasswordTheServerDoesNotExpectIsAnAuthenticationFailure) {
+    TK_REQUIRE_SERVICE("TICKETING_TEST_REDIS");
+    auto options = TestServer();
+    options.password = std::string(kPassword);  // the test server's default user has none
+    redis::RedisClient client(options);
+    ExpectAuthFailure(client.Ping());
+}
+
+TEST(RedisClientAuth, ARefusedCommandIsAConfigurationErrorNotTransient) {
+    const auto error = redis::ReplyError({redis::RedisReply::Type::kError, 0, "NOAUTH Authentication required.", {}});
+    EXPECT_EQ(error.code, Errc::kUnavailable);
+    EXPECT_NE(error.message.find("authentication failed"), std::string::npos) << error.message;
+    const auto busy = redis::ReplyError({redis::RedisReply::Type::kError, 0, "LOADING Redis is loading", {}});
+    EXPECT_EQ(busy.code, Errc::kUnavailable);
+    EXPECT_EQ(busy.message.find("authentication"), std::string::npos) << busy.message;
+}
+
+}  // namespace
+}  // namespace ticketing::testing
