@@ -20,6 +20,7 @@
 #include <ticketing/memory/memory_catalog_cache.hpp>
 #include <ticketing/memory/memory_lock.hpp>
 #include <ticketing/memory/memory_queue_store.hpp>
+#include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_client.hpp>
 #include <ticketing/redis/redis_lock.hpp>
 #include <ticketing/sql/sql_database.hpp>
@@ -40,7 +41,7 @@ constexpr int kSeatsPerSchedule = 5000;
 std::string SociConnect(const std::string& url) {
     static const std::regex pattern(R"(^(?:mysql|mariadb)://([^:@/]*)(?::([^@/]*))?@([^:/]+)(?::(\d+))?/(\w+)$)");
     std::smatch m;
-    if (!std::regex_match(url, m, pattern)) throw std::runtime_error("cannot parse " + url);
+    if (!std::regex_match(url, m, pattern)) throw std::runtime_error("cannot parse " + RedactUrl(url));
     return "db=" + m[5].str() + " user=" + m[1].str() + " password=" + m[2].str() + " host=" + m[3].str() +
            " port=" + (m[4].matched ? m[4].str() : "3306");
 }

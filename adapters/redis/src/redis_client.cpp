@@ -10,6 +10,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_client.hpp>
 
 namespace ticketing::redis {
@@ -187,7 +188,7 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 
 Result<RedisOptions> ParseRedisUrl(std::string_view url) {
     constexpr std::string_view kScheme = "redis://";
-    if (!StartsWith(url, kScheme)) return MakeError(Errc::kInvalidArgument, "not a redis:// URL: " + std::string(url));
+    if (!StartsWith(url, kScheme)) return MakeError(Errc::kInvalidArgument, "not a redis:// URL: " + RedactUrl(url));
     RedisOptions out;
     std::string_view rest = url.substr(kScheme.size());
     if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
@@ -200,7 +201,7 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
         } else {
             password = PercentDecode(userinfo);
         }
-        if (!user || !password) return MakeError(Errc::kInvalidArgument, "bad percent escape in " + std::string(url));
+        if (!user || !password) return MakeError(Errc::kInvalidArgument, "bad percent escape in " + RedactUrl(url));
         out.user = std::move(*user);
         out.password = std::move(*password);
         rest = rest.substr(at + 1);
@@ -213,7 +214,7 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
         if (!db.empty()) {
             const auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), out.db);
             if (ec != std::errc{} || end != db.data() + db.size() || out.db < 0) {
-                return MakeError(Errc::kInvalidArgument, "bad database number in " + std::string(url));
+                return MakeError(Errc::kInvalidArgument, "bad database number in " + RedactUrl(url));
             }
         }
     }
@@ -221,7 +222,7 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
         auto port = hostport.substr(colon + 1);
         const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
         if (ec != std::errc{} || end != port.data() + port.size() || out.port <= 0 || out.port > 65535) {
-            return MakeError(Errc::kInvalidArgument, "bad port in " + std::string(url));
+            return MakeError(Errc::kInvalidArgument, "bad port in " + RedactUrl(url));
         }
         hostport = hostport.substr(0, colon);
     }

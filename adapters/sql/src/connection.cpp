@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
+#include <ticketing/redact.hpp>
 
 #include "detail.hpp"
 
@@ -97,11 +98,10 @@ Endpoint ParseSqlite(std::string_view rest) {
     out.dialect = &SqliteDialect();
     out.database = CheckedValue(PercentDecode(rest), "sqlite path");
     out.connect_string = "db=" + out.database;
-    out.display = "sqlite://" + std::string(rest);
     return out;
 }
 
-Endpoint ParseMysql(std::string_view scheme, std::string_view rest, const SqlOptions& options) {
+Endpoint ParseMysql(std::string_view rest, const SqlOptions& options) {
     const auto at = rest.rfind('@');
     if (at == std::string_view::npos)
         throw std::runtime_error("mysql URL needs user@host: mysql://user:pass@host:port/db");
@@ -141,7 +141,6 @@ Endpoint ParseMysql(std::string_view scheme, std::string_view rest, const SqlOpt
     const auto io_timeout = std::max<std::int64_t>(30, 3 * WholeSeconds(options.busy_timeout));
     out.connect_string +=
         " read_timeout=" + std::to_string(io_timeout) + " write_timeout=" + std::to_string(io_timeout);
-    out.display = std::string(scheme) + "://" + user + "@" + std::string(host_port) + "/" + out.database;
     return out;
 }
 
@@ -190,14 +189,22 @@ Endpoint ParseUrl(const std::string& url, const SqlOptions& options) {
     const auto sep = url.find("://");
     if (sep == std::string::npos) {
         throw std::runtime_error(
-            "bad database URL '" + url + "': expected sqlite:///path/file.db or mysql://user:pass@host:port/db"
+            "bad database URL '" + RedactUrl(url) +
+            "': expected sqlite:///path/file.db or mysql://user:pass@host:port/db"
         );
     }
     const std::string_view scheme(url.data(), sep);
     const std::string_view rest(url.data() + sep + 3, url.size() - sep - 3);
-    if (scheme == "sqlite" || scheme == "sqlite3") return ParseSqlite(rest);
-    if (scheme == "mysql" || scheme == "mariadb") return ParseMysql(scheme, rest, options);
-    throw std::runtime_error("unsupported database URL scheme '" + std::string(scheme) + "': use sqlite or mysql");
+    Endpoint out;
+    if (scheme == "sqlite" || scheme == "sqlite3") {
+        out = ParseSqlite(rest);
+    } else if (scheme == "mysql" || scheme == "mariadb") {
+        out = ParseMysql(rest, options);
+    } else {
+        throw std::runtime_error("unsupported database URL scheme '" + std::string(scheme) + "': use sqlite or mysql");
+    }
+    out.display = RedactUrl(url);
+    return out;
 }
 
 std::unique_ptr<soci::session> Connect(const Endpoint& endpoint, const SqlOptions& options) {

@@ -49,7 +49,7 @@ struct Endpoint {
     const Dialect* dialect{nullptr};
     std::string connect_string;  ///< SOCI's "key=value ..." form
     std::string database;        ///< the MySQL database, or the SQLite file path
-    std::string display;         ///< the URL without its password, for messages
+    std::string display;         ///< the URL with its password redacted (RedactUrl), for messages
 };
 
 /// Throws std::runtime_error when the URL is malformed.

@@ -1,4 +1,5 @@
 #include <stdexcept>
+#include <ticketing/redact.hpp>
 #include <ticketing/sql/sql_database.hpp>
 
 #include "detail.hpp"
@@ -129,7 +130,8 @@ void DropMysqlDatabase(const std::string& server_url, std::string_view name) {
 std::string WithMysqlDatabase(const std::string& url, std::string_view name) {
     const auto at = url.rfind('@');
     const auto slash = url.find('/', at == std::string::npos ? 0 : at);
-    if (at == std::string::npos || slash == std::string::npos) throw std::runtime_error("not a mysql URL: " + url);
+    if (at == std::string::npos || slash == std::string::npos)
+        throw std::runtime_error("not a mysql URL: " + RedactUrl(url));
     auto query = url.find('?', slash);
     return url.substr(0, slash + 1) + std::string(name) + (query == std::string::npos ? "" : url.substr(query));
 }

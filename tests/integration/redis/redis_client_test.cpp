@@ -1,5 +1,5 @@
 // The client's failures as an operator meets them: refused credentials are a configuration error
-// (UNAVAILABLE, said so), never a lost race to retry.
+// (UNAVAILABLE, said so), never a lost race to retry; no message carries the password.
 #include <gtest/gtest.h>
 
 #include <ticketing/redis/redis_client.hpp>
@@ -39,6 +39,22 @@ TEST(RedisClientAuth, APasswordTheServerDoesNotExpectIsAnAuthenticationFailure) 
     options.password = std::string(kPassword);  // the test server's default user has none
     redis::RedisClient client(options);
     ExpectAuthFailure(client.Ping());
+}
+
+TEST(RedisUrl, NoPasswordInAParseError) {
+    const std::string password(kPassword);
+    for (const auto& url : {
+             "redis://kim:" + password + "@127.0.0.1:notaport/0",
+             "redis://kim:" + password + "@127.0.0.1:6379/notadb",
+             "redis://kim:" + password + "%zz@127.0.0.1:6379/0",
+             "kim:" + password + "@127.0.0.1:6379",
+         }) {
+        auto parsed = redis::ParseRedisUrl(url);
+        ASSERT_FALSE(parsed.has_value()) << url;
+        EXPECT_EQ(parsed.error().code, Errc::kInvalidArgument);
+        EXPECT_EQ(parsed.error().message.find(kPassword), std::string::npos) << parsed.error().message;
+        EXPECT_NE(parsed.error().message.find("kim:***@127.0.0.1"), std::string::npos) << parsed.error().message;
+    }
 }
 
 TEST(RedisClientAuth, ARefusedCommandIsAConfigurationErrorNotTransient) {

@@ -36,7 +36,42 @@ TEST(SqlErrors, BadUrlsThrowAtStartUp) {
 
 TEST(SqlErrors, UnreachableServerThrowsAtStartUp) {
     // Port 1 on loopback: nothing listens there, the connection is refused at once.
-    ExpectThrows("mysql://u:p@127.0.0.1:1/db", "cannot connect to mysql://u@127.0.0.1:1/db");
+    ExpectThrows("mysql://u:p@127.0.0.1:1/db", "cannot connect to mysql://u:***@127.0.0.1:1/db");
+}
+
+constexpr std::string_view kPassword = "pw-s3cret-do-not-print";
+
+// `url` (holding kPassword) fails at start-up with a message that names the URL but not the password.
+void ExpectRedactedFailure(const std::string& url) {
+    try {
+        sql::SqlDatabase db(sql::SqlOptions{.url = url, .connect_timeout = Millis{2000}});
+        ADD_FAILURE() << "did not fail";
+    } catch (const std::runtime_error& e) {
+        const std::string message = e.what();
+        EXPECT_EQ(message.find(kPassword), std::string::npos) << message;
+    }
+}
+
+TEST(SqlErrors, NoPasswordInAnyStartUpError) {
+    const std::string password(kPassword);
+    ExpectRedactedFailure("kim:" + password + "@127.0.0.1/db");                // no scheme
+    ExpectRedactedFailure("mysql://kim:" + password + "@127.0.0.1:99999/db");  // bad port
+    ExpectRedactedFailure("mysql://kim:" + password + "@127.0.0.1:1/db");      // nothing listens
+    try {
+        (void)sql::WithMysqlDatabase("mysql://kim:" + password + "@127.0.0.1", "db");  // no database part
+        ADD_FAILURE() << "did not throw";
+    } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()).find(kPassword), std::string::npos) << e.what();
+    }
+}
+
+TEST(SqlErrors, NoPasswordInAnAuthenticationError) {
+    TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
+    // The test server's URL with a wrong password: the server refuses the login.
+    const auto url = ServiceUrl("TICKETING_TEST_MYSQL");
+    const auto at = url.rfind('@');
+    const auto colon = url.find(':', url.find("://") + 3);
+    ExpectRedactedFailure(url.substr(0, colon + 1) + std::string(kPassword) + url.substr(at));
 }
 
 TEST(SqlErrors, SqliteBusyDatabaseIsConflictForAPessimisticBegin) {
