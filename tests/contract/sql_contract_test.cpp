@@ -11,6 +11,7 @@
 #include <ticketing/sql/sql_database.hpp>
 
 #include "contract.hpp"
+#include "expect.hpp"
 #include "services.hpp"
 
 namespace ticketing::testing {
@@ -47,7 +48,7 @@ public:
         options.url = "sqlite://" + path_.string();
         options.pool_size = 8;
         options.busy_timeout = Millis{5000};
-        db_ = std::make_unique<sql::SqlDatabase>(options);
+        db_ = OrThrow(sql::SqlDatabase::Open(options));
     }
     ~SqliteAdapters() override {
         db_.reset();
@@ -65,20 +66,17 @@ class MariadbAdapters final : public SqlAdapters {
 public:
     MariadbAdapters(const ports::Clock& clock, ports::Random& random, std::string server_url)
         : SqlAdapters(clock, random), server_url_(std::move(server_url)), database_("t_" + UniqueSuffix()) {
-        sql::CreateMysqlDatabase(server_url_, database_);
+        OrThrow(sql::CreateMysqlDatabase(server_url_, database_));
         sql::SqlOptions options;
         options.url = sql::WithMysqlDatabase(server_url_, database_);
         options.pool_size = 16;
         options.busy_timeout = Millis{5000};
-        db_ = std::make_unique<sql::SqlDatabase>(options);
+        db_ = OrThrow(sql::SqlDatabase::Open(options));
     }
     ~MariadbAdapters() override {
         db_.reset();
-        try {
-            sql::DropMysqlDatabase(server_url_, database_);
-        } catch (const std::exception&) {
-            // Best effort: a leftover t_* database is harmless test debris.
-        }
+        // Best effort: a leftover t_* database is harmless test debris.
+        (void)sql::DropMysqlDatabase(server_url_, database_);
     }
 
 private:

@@ -58,13 +58,17 @@ sqlite_api::sqlite3* SqliteHandle(soci::session& session) {
     return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
 }
 
-std::string PercentDecode(std::string_view text) {
+tl::unexpected<Error> BadUrl(std::string message) {
+    return MakeError(Errc::kInvalidArgument, std::move(message));
+}
+
+Result<std::string> PercentDecode(std::string_view text) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '%' && i + 2 < text.size()) {
             unsigned value = 0;
             auto [end, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-            if (ec != std::errc{} || end != text.data() + i + 3) throw std::runtime_error("bad percent escape in URL");
+            if (ec != std::errc{} || end != text.data() + i + 3) return BadUrl("bad percent escape in URL");
             out.push_back(static_cast<char>(value));
             i += 2;
         } else {
@@ -75,45 +79,47 @@ std::string PercentDecode(std::string_view text) {
 }
 
 // SOCI's connect strings are "key=value" separated by spaces: keep values simple.
-std::string CheckedValue(std::string value, std::string_view what) {
+Result<std::string> CheckedValue(std::string value, std::string_view what) {
     if (std::any_of(value.begin(), value.end(), [](char c) {
             return std::isspace(static_cast<unsigned char>(c)) != 0 || c == '\'' || c == '"';
         })) {
-        throw std::runtime_error("the " + std::string(what) + " must not contain spaces or quotes");
+        return BadUrl("the " + std::string(what) + " must not contain spaces or quotes");
     }
     return value;
+}
+
+// A %-decoded URL part that is also safe in a connect string.
+Result<std::string> CheckedPart(std::string_view text, std::string_view what) {
+    return PercentDecode(text).and_then([&](std::string value) { return CheckedValue(std::move(value), what); });
 }
 
 std::int64_t WholeSeconds(Millis ms) {
     return std::max<std::int64_t>(1, (ms.count() + 999) / 1000);
 }
 
-Endpoint ParseSqlite(std::string_view rest) {
-    if (rest.empty()) throw std::runtime_error("sqlite URL without a file path: use sqlite:///path/to/file.db");
+Result<Endpoint> ParseSqlite(std::string_view rest) {
+    if (rest.empty()) return BadUrl("sqlite URL without a file path: use sqlite:///path/to/file.db");
     if (rest == ":memory:") {
-        throw std::runtime_error("sqlite in-memory databases are per connection: use a file (sqlite:///path/to/file.db)"
-        );
+        return BadUrl("sqlite in-memory databases are per connection: use a file (sqlite:///path/to/file.db)");
     }
+    auto path = CheckedPart(rest, "sqlite path");
+    if (!path) return Forward(path.error());
     Endpoint out;
     out.dialect = &SqliteDialect();
-    out.database = CheckedValue(PercentDecode(rest), "sqlite path");
+    out.database = std::move(*path);
     out.connect_string = "db=" + out.database;
     return out;
 }
 
-Endpoint ParseMysql(std::string_view rest, const SqlOptions& options) {
+Result<Endpoint> ParseMysql(std::string_view rest, const SqlOptions& options) {
     const auto at = rest.rfind('@');
-    if (at == std::string_view::npos)
-        throw std::runtime_error("mysql URL needs user@host: mysql://user:pass@host:port/db");
+    if (at == std::string_view::npos) return BadUrl("mysql URL needs user@host: mysql://user:pass@host:port/db");
     const auto credentials = rest.substr(0, at);
     auto location = rest.substr(at + 1);
     const auto colon = credentials.find(':');
-    const auto user = PercentDecode(credentials.substr(0, colon));
-    const auto password =
-        colon == std::string_view::npos ? std::string{} : PercentDecode(credentials.substr(colon + 1));
     const auto slash = location.find('/');
     if (slash == std::string_view::npos || slash + 1 == location.size()) {
-        throw std::runtime_error("mysql URL without a database name: mysql://user:pass@host:port/db");
+        return BadUrl("mysql URL without a database name: mysql://user:pass@host:port/db");
     }
     auto database = location.substr(slash + 1);
     if (const auto query = database.find('?'); query != std::string_view::npos) database = database.substr(0, query);
@@ -125,17 +131,24 @@ Endpoint ParseMysql(std::string_view rest, const SqlOptions& options) {
         const auto text = host_port.substr(port_colon + 1);
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
         if (ec != std::errc{} || end != text.data() + text.size() || port <= 0 || port > 65535) {
-            throw std::runtime_error("bad port in mysql URL: '" + std::string(text) + "'");
+            return BadUrl("bad port in mysql URL: '" + std::string(text) + "'");
         }
     }
-    if (user.empty() || host.empty()) throw std::runtime_error("mysql URL needs a user and a host");
+    auto user = CheckedPart(credentials.substr(0, colon), "user");
+    auto password = CheckedPart(colon == std::string_view::npos ? "" : credentials.substr(colon + 1), "password");
+    auto checked_host = CheckedValue(std::string(host), "host");
+    auto checked_database = CheckedValue(std::string(database), "database name");
+    for (const auto* part : {&user, &password, &checked_host, &checked_database}) {
+        if (!*part) return Forward(part->error());
+    }
+    if (user->empty() || host.empty()) return BadUrl("mysql URL needs a user and a host");
 
     Endpoint out;
     out.dialect = &MysqlDialect();
-    out.database = CheckedValue(std::string(database), "database name");
-    out.connect_string = "db=" + out.database + " user=" + CheckedValue(user, "user");
-    if (!password.empty()) out.connect_string += " password=" + CheckedValue(password, "password");
-    out.connect_string += " host=" + CheckedValue(std::string(host), "host") + " port=" + std::to_string(port);
+    out.database = std::move(*checked_database);
+    out.connect_string = "db=" + out.database + " user=" + *user;
+    if (!password->empty()) out.connect_string += " password=" + *password;
+    out.connect_string += " host=" + *checked_host + " port=" + std::to_string(port);
     out.connect_string += " connect_timeout=" + std::to_string(WholeSeconds(options.connect_timeout));
     // Bounds a read from a server that stopped answering; lock waits end well before it.
     const auto io_timeout = std::max<std::int64_t>(30, 3 * WholeSeconds(options.busy_timeout));
@@ -185,25 +198,20 @@ const Dialect& MysqlDialect() {
     return kDialect;
 }
 
-Endpoint ParseUrl(const std::string& url, const SqlOptions& options) {
+Result<Endpoint> ParseUrl(const std::string& url, const SqlOptions& options) {
     const auto sep = url.find("://");
     if (sep == std::string::npos) {
-        throw std::runtime_error(
+        return BadUrl(
             "bad database URL '" + RedactUrl(url) +
             "': expected sqlite:///path/file.db or mysql://user:pass@host:port/db"
         );
     }
     const std::string_view scheme(url.data(), sep);
     const std::string_view rest(url.data() + sep + 3, url.size() - sep - 3);
-    Endpoint out;
-    if (scheme == "sqlite" || scheme == "sqlite3") {
-        out = ParseSqlite(rest);
-    } else if (scheme == "mysql" || scheme == "mariadb") {
-        out = ParseMysql(rest, options);
-    } else {
-        throw std::runtime_error("unsupported database URL scheme '" + std::string(scheme) + "': use sqlite or mysql");
-    }
-    out.display = RedactUrl(url);
+    Result<Endpoint> out = BadUrl("unsupported database URL scheme '" + std::string(scheme) + "': use sqlite or mysql");
+    if (scheme == "sqlite" || scheme == "sqlite3") out = ParseSqlite(rest);
+    if (scheme == "mysql" || scheme == "mariadb") out = ParseMysql(rest, options);
+    if (out) out->display = RedactUrl(url);
     return out;
 }
 

@@ -52,8 +52,8 @@ struct Endpoint {
     std::string display;         ///< the URL with its password redacted (RedactUrl), for messages
 };
 
-/// Throws std::runtime_error when the URL is malformed.
-Endpoint ParseUrl(const std::string& url, const SqlOptions& options);
+/// INVALID_ARGUMENT, with the reason, when the URL is malformed.
+Result<Endpoint> ParseUrl(const std::string& url, const SqlOptions& options);
 
 /// Opens a session and applies the per-connection settings (busy timeout, lock wait, isolation).
 /// Throws soci::soci_error.

@@ -31,39 +31,53 @@ Result<T> WithSession(detail::Pool& pool, std::string_view what, F&& body) {
     }
 }
 
-void RunAdmin(const std::string& server_url, const std::string& statement) {
+Result<void> RunAdmin(const std::string& server_url, const std::string& statement) {
     SqlOptions options;
     options.url = server_url;
     auto endpoint = detail::ParseUrl(server_url, options);
-    if (endpoint.dialect->kind != detail::DialectKind::kMysql) {
-        throw std::runtime_error("database administration is for mysql URLs only");
+    if (!endpoint) return Forward(endpoint.error());
+    if (endpoint->dialect->kind != detail::DialectKind::kMysql) {
+        return MakeError(Errc::kInvalidArgument, "database administration is for mysql URLs only");
+    }
+    std::unique_ptr<soci::session> sql;
+    try {
+        sql = detail::Connect(*endpoint, options);
+    } catch (const std::exception& e) {
+        return MakeError(Errc::kUnavailable, "cannot connect to " + endpoint->display + ": " + e.what());
     }
     try {
-        auto sql = detail::Connect(endpoint, options);
         *sql << statement;
-    } catch (const std::exception& e) {
-        throw std::runtime_error("'" + statement + "' on " + endpoint.display + " failed: " + e.what());
+    } catch (const soci::soci_error& e) {
+        auto failure = detail::Translate(*endpoint->dialect, *sql, e, "'" + statement + "' on " + endpoint->display);
+        return tl::unexpected<Error>(std::move(failure.error));
     }
+    return {};
 }
 
-std::string CheckedName(std::string_view name) {
+Result<std::string> CheckedName(std::string_view name) {
     if (name.empty() || name.size() > 64 ||
         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string_view::npos) {
-        throw std::runtime_error("database names are 1-64 characters of [A-Za-z0-9_]");
+        return MakeError(Errc::kInvalidArgument, "database names are 1-64 characters of [A-Za-z0-9_]");
     }
     return std::string(name);
 }
 
 }  // namespace
 
-SqlDatabase::SqlDatabase(SqlOptions options) : state_(std::make_shared<State>()) {
+SqlDatabase::SqlDatabase(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+Result<std::unique_ptr<SqlDatabase>> SqlDatabase::Open(SqlOptions options) {
     auto endpoint = detail::ParseUrl(options.url, options);
+    if (!endpoint) return Forward(endpoint.error());
     const bool migrate = options.migrate;
-    state_->pool = std::make_shared<detail::Pool>(std::move(endpoint), std::move(options));
+    auto state = std::make_shared<State>();
+    state->pool = std::make_shared<detail::Pool>(std::move(*endpoint), std::move(options));
+    std::unique_ptr<SqlDatabase> db(new SqlDatabase(std::move(state)));
     // One connection now: an unreachable server or a bad schema is a start-up error, not a 503 later.
-    auto reached = migrate ? Migrate() : SchemaVersion();
-    if (!reached) throw std::runtime_error(reached.error().message);
+    auto reached = migrate ? db->Migrate() : db->SchemaVersion();
+    if (!reached) return Forward(reached.error());
+    return db;
 }
 
 SqlDatabase::~SqlDatabase() = default;
@@ -119,12 +133,16 @@ std::string_view SqlDatabase::DialectName() const {
     return state_->pool->endpoint().dialect->name;
 }
 
-void CreateMysqlDatabase(const std::string& server_url, std::string_view name) {
-    RunAdmin(server_url, "CREATE DATABASE IF NOT EXISTS " + CheckedName(name) + " CHARACTER SET utf8mb4");
+Result<void> CreateMysqlDatabase(const std::string& server_url, std::string_view name) {
+    return CheckedName(name).and_then([&](const std::string& checked) {
+        return RunAdmin(server_url, "CREATE DATABASE IF NOT EXISTS " + checked + " CHARACTER SET utf8mb4");
+    });
 }
 
-void DropMysqlDatabase(const std::string& server_url, std::string_view name) {
-    RunAdmin(server_url, "DROP DATABASE IF EXISTS " + CheckedName(name));
+Result<void> DropMysqlDatabase(const std::string& server_url, std::string_view name) {
+    return CheckedName(name).and_then([&](const std::string& checked) {
+        return RunAdmin(server_url, "DROP DATABASE IF EXISTS " + checked);
+    });
 }
 
 std::string WithMysqlDatabase(const std::string& url, std::string_view name) {

@@ -1,4 +1,4 @@
-// Error translation: start-up failures throw; afterwards failures are values, and nothing is half
+// Error translation: every failure is a value, from Open on; nothing is half
 // written — a killed connection, a lock wait timeout, a deadlock, a busy SQLite database.
 #include <gtest/gtest.h>
 
@@ -14,42 +14,48 @@ namespace {
 
 using namespace std::chrono_literals;
 
-void ExpectThrows(const std::string& url, const std::string& fragment) {
-    try {
-        sql::SqlDatabase db(sql::SqlOptions{.url = url, .connect_timeout = Millis{2000}});
-        ADD_FAILURE() << url << " did not throw";
-    } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-    }
+// Open(url) fails with `code` and a message holding `fragment`.
+void ExpectOpenFails(const std::string& url, Errc code, const std::string& fragment) {
+    auto db = sql::SqlDatabase::Open({.url = url, .connect_timeout = Millis{2000}});
+    ASSERT_FALSE(db.has_value()) << url << " opened";
+    EXPECT_EQ(db.error().code, code) << db.error().message;
+    EXPECT_NE(db.error().message.find(fragment), std::string::npos) << db.error().message;
 }
 
-TEST(SqlErrors, BadUrlsThrowAtStartUp) {
-    ExpectThrows("", "bad database URL");
-    ExpectThrows("postgres://u@h/db", "unsupported database URL scheme");
-    ExpectThrows("sqlite://", "without a file path");
-    ExpectThrows("sqlite://:memory:", "per connection");
-    ExpectThrows("mysql://127.0.0.1:3306/db", "user@host");
-    ExpectThrows("mysql://u:p@127.0.0.1:99999/db", "bad port");
-    ExpectThrows("mysql://u:p@127.0.0.1:3306/", "without a database name");
-    ExpectThrows("sqlite:///nonexistent-dir-for-tk/x.db", "cannot connect");
+TEST(SqlErrors, BadUrlsAreInvalidArgumentAtStartUp) {
+    ExpectOpenFails("", Errc::kInvalidArgument, "bad database URL");
+    ExpectOpenFails("postgres://u@h/db", Errc::kInvalidArgument, "unsupported database URL scheme");
+    ExpectOpenFails("sqlite://", Errc::kInvalidArgument, "without a file path");
+    ExpectOpenFails("sqlite://:memory:", Errc::kInvalidArgument, "per connection");
+    ExpectOpenFails("mysql://127.0.0.1:3306/db", Errc::kInvalidArgument, "user@host");
+    ExpectOpenFails("mysql://u:p@127.0.0.1:99999/db", Errc::kInvalidArgument, "bad port");
+    ExpectOpenFails("mysql://u:p@127.0.0.1:3306/", Errc::kInvalidArgument, "without a database name");
+    ExpectOpenFails("mysql://u:p%zz@127.0.0.1:3306/db", Errc::kInvalidArgument, "bad percent escape");
+    ExpectOpenFails("mysql://u:p q@127.0.0.1:3306/db", Errc::kInvalidArgument, "must not contain spaces");
+    ExpectOpenFails("sqlite:///nonexistent-dir-for-tk/x.db", Errc::kUnavailable, "cannot connect");
 }
 
-TEST(SqlErrors, UnreachableServerThrowsAtStartUp) {
+TEST(SqlErrors, UnreachableServerIsUnavailableAtStartUp) {
     // Port 1 on loopback: nothing listens there, the connection is refused at once.
-    ExpectThrows("mysql://u:p@127.0.0.1:1/db", "cannot connect to mysql://u:***@127.0.0.1:1/db");
+    ExpectOpenFails("mysql://u:p@127.0.0.1:1/db", Errc::kUnavailable, "cannot connect to mysql://u:***@127.0.0.1:1/db");
+}
+
+TEST(SqlErrors, AdministrationFailuresAreValues) {
+    TK_EXPECT_ERROR(sql::CreateMysqlDatabase("sqlite:///tmp/x.db", "db"), Errc::kInvalidArgument);
+    TK_EXPECT_ERROR(sql::CreateMysqlDatabase("mysql://u:p@127.0.0.1:1/db", "bad-name"), Errc::kInvalidArgument);
+    TK_EXPECT_ERROR(sql::DropMysqlDatabase("mysql://u:p@127.0.0.1:1/db", "db"), Errc::kUnavailable);
 }
 
 constexpr std::string_view kPassword = "pw-s3cret-do-not-print";
 
 // `url` (holding kPassword) fails at start-up with a message that names the URL but not the password.
 void ExpectRedactedFailure(const std::string& url) {
-    try {
-        sql::SqlDatabase db(sql::SqlOptions{.url = url, .connect_timeout = Millis{2000}});
-        ADD_FAILURE() << "did not fail";
-    } catch (const std::runtime_error& e) {
-        const std::string message = e.what();
-        EXPECT_EQ(message.find(kPassword), std::string::npos) << message;
-    }
+    auto db = sql::SqlDatabase::Open({.url = url, .connect_timeout = Millis{2000}});
+    ASSERT_FALSE(db.has_value()) << "opened";
+    EXPECT_EQ(db.error().message.find(kPassword), std::string::npos) << db.error().message;
+    auto created = sql::CreateMysqlDatabase(url, "db");
+    ASSERT_FALSE(created.has_value()) << "created";
+    EXPECT_EQ(created.error().message.find(kPassword), std::string::npos) << created.error().message;
 }
 
 TEST(SqlErrors, NoPasswordInAnyStartUpError) {
@@ -76,11 +82,11 @@ TEST(SqlErrors, NoPasswordInAnAuthenticationError) {
 
 TEST(SqlErrors, SqliteBusyDatabaseIsConflictForAPessimisticBegin) {
     TempSqlite file;
-    sql::SqlDatabase db(sql::SqlOptions{.url = file.Url(), .busy_timeout = Millis{200}});
-    auto holder = TK_OK(db.Begin(ports::TxMode::kPessimistic));
-    TK_EXPECT_ERROR(db.Begin(ports::TxMode::kPessimistic), Errc::kConflict);
+    auto db = OrThrow(sql::SqlDatabase::Open({.url = file.Url(), .busy_timeout = Millis{200}}));
+    auto holder = TK_OK(db->Begin(ports::TxMode::kPessimistic));
+    TK_EXPECT_ERROR(db->Begin(ports::TxMode::kPessimistic), Errc::kConflict);
     // A deferred writer that read before the holder wrote is told to retry.
-    auto reader = TK_OK(db.Begin(ports::TxMode::kOptimistic));
+    auto reader = TK_OK(db->Begin(ports::TxMode::kOptimistic));
     TK_OK(reader->FindUser(UserId{1}));
     TK_OK(holder->InsertUser({{}, "kim", 0, 0}));
     ASSERT_TRUE(holder->Commit().has_value());
@@ -91,8 +97,8 @@ TEST(SqlErrors, SqliteBusyDatabaseIsConflictForAPessimisticBegin) {
 
 TEST(SqlErrors, ReadUnitsNeverWriteOrCommit) {
     TempSqlite file;
-    sql::SqlDatabase db(sql::SqlOptions{.url = file.Url()});
-    auto uow = TK_OK(db.Begin(ports::TxMode::kRead));
+    auto db = OrThrow(sql::SqlDatabase::Open({.url = file.Url()}));
+    auto uow = TK_OK(db->Begin(ports::TxMode::kRead));
     TK_EXPECT_ERROR(uow->InsertUser({{}, "kim", 0, 0}), Errc::kInternal);
     TK_EXPECT_ERROR(uow->Commit(), Errc::kInternal);
 }
@@ -110,7 +116,7 @@ protected:
         } else {
             url = sqlite_.Url();
         }
-        db_ = std::make_unique<sql::SqlDatabase>(sql::SqlOptions{.url = url, .busy_timeout = Millis{1000}});
+        db_ = OrThrow(sql::SqlDatabase::Open({.url = url, .busy_timeout = Millis{1000}}));
         auto uow = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
         user_ = TK_OK(uow->InsertUser({{}, "kim", 1000, 0}));
         ASSERT_TRUE(uow->Commit().has_value());
@@ -166,7 +172,7 @@ protected:
     void SetUp() override {
         TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
         temp_ = std::make_unique<TempMysql>();
-        db_ = std::make_unique<sql::SqlDatabase>(sql::SqlOptions{.url = temp_->Url(), .busy_timeout = Millis{1000}});
+        db_ = OrThrow(sql::SqlDatabase::Open({.url = temp_->Url(), .busy_timeout = Millis{1000}}));
         auto uow = TK_OK(db_->Begin(ports::TxMode::kOptimistic));
         user_ = TK_OK(uow->InsertUser({{}, "kim", 1000, 0}));
         other_ = TK_OK(uow->InsertUser({{}, "lee", 1000, 0}));
