@@ -1,4 +1,5 @@
 #include <hiredis/hiredis.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -10,67 +11,26 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_client.hpp>
 
 namespace ticketing::redis {
 namespace {
 
-// ---- SHA-1 (FIPS 180-1), only to name scripts for EVALSHA ----------------------------------------
-
-std::uint32_t Rotl(std::uint32_t x, int n) {
-    return (x << n) | (x >> (32 - n));
-}
-
+// The name EVALSHA knows a script by: the hex SHA-1 of its source, as SCRIPT LOAD would answer.
 std::string Sha1Hex(std::string_view data) {
-    std::array<std::uint32_t, 5> h{0x67452301U, 0xEFCDAB89U, 0x98BADCFEU, 0x10325476U, 0xC3D2E1F0U};
-    std::string msg(data);
-    const std::uint64_t bit_length = static_cast<std::uint64_t>(data.size()) * 8U;
-    msg.push_back(static_cast<char>(0x80));
-    while (msg.size() % 64 != 56) msg.push_back('\0');
-    for (int i = 7; i >= 0; --i) msg.push_back(static_cast<char>((bit_length >> (i * 8)) & 0xFFU));
-    for (std::size_t chunk = 0; chunk < msg.size(); chunk += 64) {
-        std::array<std::uint32_t, 80> w{};
-        for (std::size_t i = 0; i < 16; ++i) {
-            for (std::size_t b = 0; b < 4; ++b) {
-                w[i] = (w[i] << 8) | static_cast<std::uint8_t>(msg[chunk + i * 4 + b]);
-            }
-        }
-        for (std::size_t i = 16; i < 80; ++i) w[i] = Rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-        auto [a, b, c, d, e] = h;
-        for (std::size_t i = 0; i < 80; ++i) {
-            std::uint32_t f = 0;
-            std::uint32_t k = 0;
-            if (i < 20) {
-                f = (b & c) | (~b & d);
-                k = 0x5A827999U;
-            } else if (i < 40) {
-                f = b ^ c ^ d;
-                k = 0x6ED9EBA1U;
-            } else if (i < 60) {
-                f = (b & c) | (b & d) | (c & d);
-                k = 0x8F1BBCDCU;
-            } else {
-                f = b ^ c ^ d;
-                k = 0xCA62C1D6U;
-            }
-            const std::uint32_t t = Rotl(a, 5) + f + e + k + w[i];
-            e = d;
-            d = c;
-            c = Rotl(b, 30);
-            b = a;
-            a = t;
-        }
-        h[0] += a;
-        h[1] += b;
-        h[2] += c;
-        h[3] += d;
-        h[4] += e;
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int size = 0;
+    if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha1(), nullptr) != 1) {
+        throw std::runtime_error("OpenSSL cannot compute SHA-1");  // a broken crypto library: start-up fails
     }
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    for (auto word : h) {
-        for (int shift = 28; shift >= 0; shift -= 4) out.push_back(kHex[(word >> shift) & 0xFU]);
+    out.reserve(2 * size);
+    for (unsigned int i = 0; i < size; ++i) {
+        out.push_back(kHex[digest[i] >> 4]);
+        out.push_back(kHex[digest[i] & 0xFU]);
     }
     return out;
 }

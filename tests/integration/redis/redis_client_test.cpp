@@ -4,6 +4,7 @@
 
 #include <ticketing/redis/redis_client.hpp>
 
+#include "redis_fixture.hpp"
 #include "services.hpp"
 
 namespace ticketing::testing {
@@ -64,6 +65,23 @@ TEST(RedisClientAuth, ARefusedCommandIsAConfigurationErrorNotTransient) {
     const auto busy = redis::ReplyError({redis::RedisReply::Type::kError, 0, "LOADING Redis is loading", {}});
     EXPECT_EQ(busy.code, Errc::kUnavailable);
     EXPECT_EQ(busy.message.find("authentication"), std::string::npos) << busy.message;
+}
+
+using RedisScriptTest = RedisTest;
+
+TEST_F(RedisScriptTest, TheLocalDigestIsTheServersAndNoscriptFallsBackToEval) {
+    const redis::RedisScript script("return ARGV[1] .. '-' .. KEYS[1]");
+    ASSERT_TRUE(client_->Command({"SCRIPT", "FLUSH"}).has_value());
+    // Not cached on the server: EVALSHA answers NOSCRIPT, the client falls back to EVAL.
+    auto first = client_->Eval(script, {prefix_ + "k"}, {"v"});
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    EXPECT_EQ(first->str, "v-" + prefix_ + "k");
+    auto loaded = client_->Command({"SCRIPT", "LOAD", script.Source()});
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+    EXPECT_EQ(loaded->str, script.Sha1());
+    auto cached = client_->Command({"SCRIPT", "EXISTS", script.Sha1()});
+    ASSERT_TRUE(cached.has_value());
+    EXPECT_EQ(cached->elements.at(0).integer, 1);
 }
 
 }  // namespace

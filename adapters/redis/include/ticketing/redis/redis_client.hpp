@@ -42,7 +42,7 @@ struct RedisReply {
     bool IsError() const { return type == Type::kError; }
 };
 
-/// A Lua script run by EVALSHA; the SHA-1 is computed locally, and a NOSCRIPT reply (fresh or
+/// A Lua script run by EVALSHA; the SHA-1 is computed locally (OpenSSL), and a NOSCRIPT reply (fresh or
 /// flushed server) falls back to EVAL, which also caches the script on the server. Immutable.
 class RedisScript {
 public:
