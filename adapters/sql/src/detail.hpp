@@ -34,6 +34,9 @@ struct Dialect {
     std::string_view inbox_insert;
     /// Stores max(stored, :token) for :resource; the caller then reads back what is stored.
     std::string_view fence_upsert;
+    /// Retention deletes at most :n rows matching {where} of {table}. MariaDB has DELETE ... LIMIT;
+    /// SQLite only in builds with SQLITE_ENABLE_UPDATE_DELETE_LIMIT, so it picks the rowids first.
+    std::string_view bounded_delete;
     /// One row, 1 when the schema_version table exists.
     std::string_view schema_version_exists;
     /// Serializes migrations across processes: taken before reading schema_version.

@@ -25,4 +25,13 @@ Result<void> SqlUnitOfWork::AdvanceFence(std::string_view resource, std::uint64_
     });
 }
 
+Result<std::int64_t> SqlUnitOfWork::DeleteFencesBelow(std::uint64_t token, std::int64_t limit) {
+    return Write<std::int64_t>("delete fences", [&](soci::session& sql) -> Result<std::int64_t> {
+        if (token > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            return MakeError(Errc::kInvalidArgument, "fencing token out of range");
+        }
+        return DeleteBounded(sql, dialect_, "lock_fence", "token < :token", limit, static_cast<std::int64_t>(token));
+    });
+}
+
 }  // namespace ticketing::sql::detail

@@ -59,4 +59,10 @@ Result<void> SqlUnitOfWork::DeleteIdempotency(UserId user, std::string_view key)
     });
 }
 
+Result<std::int64_t> SqlUnitOfWork::DeleteIdempotencyBefore(Timestamp cutoff, std::int64_t limit) {
+    return Write<std::int64_t>("delete idempotency keys", [&](soci::session& sql) -> Result<std::int64_t> {
+        return DeleteBounded(sql, dialect_, "idempotency", "created_at < :cutoff", limit, ToMs(cutoff));
+    });
+}
+
 }  // namespace ticketing::sql::detail

@@ -119,4 +119,24 @@ Result<bool> SqlUnitOfWork::RecordInbox(std::string_view consumer, std::string_v
     });
 }
 
+Result<std::int64_t> SqlUnitOfWork::DeletePublishedOutboxBefore(Timestamp cutoff, std::int64_t limit) {
+    return Write<std::int64_t>("delete published outbox events", [&](soci::session& sql) -> Result<std::int64_t> {
+        return DeleteBounded(
+            sql,
+            dialect_,
+            "outbox",
+            "status = :published AND created_at < :cutoff",
+            limit,
+            kOutboxPublished,
+            ToMs(cutoff)
+        );
+    });
+}
+
+Result<std::int64_t> SqlUnitOfWork::DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) {
+    return Write<std::int64_t>("delete inbox rows", [&](soci::session& sql) -> Result<std::int64_t> {
+        return DeleteBounded(sql, dialect_, "inbox", "recorded_at < :cutoff", limit, ToMs(cutoff));
+    });
+}
+
 }  // namespace ticketing::sql::detail

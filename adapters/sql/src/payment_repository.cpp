@@ -140,4 +140,15 @@ Result<std::optional<Payment>> SqlUnitOfWork::FindPaymentImpl(PaymentId id, bool
     });
 }
 
+Result<std::optional<Payment>> SqlUnitOfWork::FindPaymentByReservation(ReservationId reservation) {
+    return Read<std::optional<Payment>>(
+        "find payment by reservation",
+        [&](soci::session& sql) -> Result<std::optional<Payment>> {
+            return SelectOne<PaymentRow>(
+                sql, SelectFrom<PaymentRow>("payment", "WHERE reservation_id = :reservation"), reservation.value
+            );
+        }
+    );
+}
+
 }  // namespace ticketing::sql::detail

@@ -191,4 +191,15 @@ void SqlUnitOfWork::InsertReservedSeats(
     }
 }
 
+Result<std::int64_t> SqlUnitOfWork::CountLiveHolds(Timestamp now) {
+    return Read<std::int64_t>("count live holds", [&](soci::session& sql) -> Result<std::int64_t> {
+        std::int64_t live = 0;
+        const auto at = ToMs(now);
+        // reservation_expiry (status, expires_at): a range of the index, no row is read.
+        sql << "SELECT COUNT(*) FROM reservation WHERE status = :held AND expires_at > :now",
+            soci::use(kReservationHeld), soci::use(at), soci::into(live);
+        return live;
+    });
+}
+
 }  // namespace ticketing::sql::detail

@@ -77,6 +77,27 @@ std::string SelectFrom(std::string_view table, std::string_view rest) {
     return out;
 }
 
+// A retention delete: at most `limit` rows of `table` matching `where` (whose parameters come first).
+// Returns how many went.
+template <class... Params>
+std::int64_t DeleteBounded(
+    soci::session& sql,
+    const Dialect& dialect,
+    std::string_view table,
+    std::string_view where,
+    std::int64_t limit,
+    const Params&... params
+) {
+    std::string query(dialect.bounded_delete);
+    for (const auto& [name, value] :
+         {std::pair{std::string_view{"{table}"}, table}, std::pair{std::string_view{"{where}"}, where}}) {
+        for (auto at = query.find(name); at != std::string::npos; at = query.find(name, at + value.size())) {
+            query.replace(at, name.size(), value);
+        }
+    }
+    return static_cast<std::int64_t>(Exec(sql, query, params..., limit));
+}
+
 // The versioned write every Update* is: the row changes only if it still has `version`, and its
 // version grows by one; otherwise ABORTED (a lost race the lock strategy retries).
 template <class... Values>

@@ -49,12 +49,14 @@ public:
     Result<std::optional<Reservation>> FindReservationByLiveTokenForUpdate(std::string_view token) override;
     Result<void> UpdateReservation(const Reservation& r) override;
     Result<std::vector<ReservationId>> ListExpiredHolds(Timestamp now, std::int64_t limit) override;
+    Result<std::int64_t> CountLiveHolds(Timestamp now) override;
 
     // Payments and tickets: payment_repository.cpp.
     Result<PaymentId> InsertPayment(const Payment& p) override;
     Result<std::optional<Payment>> FindPayment(PaymentId id) override;
     Result<std::optional<Payment>> FindPaymentForUpdate(PaymentId id) override;
     Result<void> UpdatePayment(const Payment& p) override;
+    Result<std::optional<Payment>> FindPaymentByReservation(ReservationId reservation) override;
     Result<TicketId> InsertTicket(const Ticket& t) override;
     Result<std::vector<Ticket>> ListTicketsByPayment(PaymentId payment) override;
     Result<std::vector<Ticket>> ListTicketsByUser(UserId user, ports::PageRequest page) override;
@@ -67,14 +69,18 @@ public:
     Result<void> UpdateOutboxEvent(const OutboxEvent& e) override;
     Result<ports::OutboxCounts> CountOutbox() override;
     Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) override;
+    Result<std::int64_t> DeletePublishedOutboxBefore(Timestamp cutoff, std::int64_t limit) override;
+    Result<std::int64_t> DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) override;
 
     // Idempotency: idempotency_repository.cpp.
     Result<std::optional<IdempotencyRecord>> FindIdempotency(UserId user, std::string_view key) override;
     Result<void> InsertIdempotency(const IdempotencyRecord& record) override;
     Result<void> DeleteIdempotency(UserId user, std::string_view key) override;
+    Result<std::int64_t> DeleteIdempotencyBefore(Timestamp cutoff, std::int64_t limit) override;
 
     // Fences: fence_repository.cpp.
     Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) override;
+    Result<std::int64_t> DeleteFencesBelow(std::uint64_t token, std::int64_t limit) override;
 
     Result<void> Commit() override;
 
