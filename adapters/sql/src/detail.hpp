@@ -125,3 +125,11 @@ std::unique_ptr<ports::UnitOfWork> MakeUnitOfWork(
 );
 
 }  // namespace ticketing::sql::detail
+
+namespace ticketing::sql {
+
+struct SqlDatabase::State {
+    std::shared_ptr<detail::Pool> pool;
+};
+
+}  // namespace ticketing::sql

@@ -6,10 +6,6 @@
 
 namespace ticketing::sql {
 
-struct SqlDatabase::State {
-    std::shared_ptr<detail::Pool> pool;
-};
-
 namespace {
 
 // Runs `body` on a pooled session outside any unit of work, translating SOCI errors.

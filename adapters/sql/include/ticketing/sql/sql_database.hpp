@@ -61,6 +61,8 @@ public:
     struct State;
 
 private:
+    friend class SqlLeaseLock;  // shares the connection pool
+
     explicit SqlDatabase(std::shared_ptr<State> state);
 
     std::shared_ptr<State> state_;
