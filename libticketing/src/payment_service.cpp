@@ -213,6 +213,14 @@ Result<Receipt> PaymentService::Pay(
     return receipt;
 }
 
+Result<Payment> PaymentService::FindByReservation(ReservationId reservation) {
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    return internal::RequireFound(
+        (*uow)->FindPaymentByReservation(reservation), "payment of reservation " + std::to_string(reservation.value)
+    );
+}
+
 Result<RefundResult> PaymentService::Refund(PaymentId payment_id) {
     UserId user_id;
     {

@@ -201,6 +201,12 @@ Result<void> ReservationService::Cancel(std::string_view token, ReservationId id
     });
 }
 
+Result<std::int64_t> ReservationService::ActiveHolds() {
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    return (*uow)->CountLiveHolds(ctx_.clock.Now());
+}
+
 Result<std::int64_t> ReservationService::ExpireHolds(std::int64_t limit) {
     std::vector<ReservationId> due;
     {

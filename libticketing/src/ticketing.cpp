@@ -11,6 +11,7 @@ Ticketing::Ticketing(const Backends& backends, Settings settings)
       reservations_(ctx_, queue_),
       accounts_(ctx_),
       payments_(ctx_, queue_),
-      outbox_(ctx_) {}
+      outbox_(ctx_),
+      retention_(ctx_) {}
 
 }  // namespace ticketing

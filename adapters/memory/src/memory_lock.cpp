@@ -87,7 +87,13 @@ Result<std::unique_ptr<ports::Lease>> MemoryLock::Acquire(std::vector<std::strin
             std::vector<ports::Fence> fences;
             for (auto& key : keys) {
                 state_->holders[key] = State::Holder{owner, now + ttl};
-                fences.push_back({key, ++state_->fences[key]});
+                // As the Redis lock: max(last + 1, clock µs). Tokens then outgrow the ones a
+                // previous process stored in a shared database, and old fence rows may be forgotten.
+                auto& fence = state_->fences[key];
+                const auto micros =
+                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, now.time_since_epoch().count())) * 1000;
+                fence = std::max(fence + 1, micros);
+                fences.push_back({key, fence});
             }
             return std::make_unique<MemoryLease>(state_, owner, now + ttl, std::move(fences));
         }

@@ -9,6 +9,7 @@
 #include <ticketing/app/payment_service.hpp>
 #include <ticketing/app/queue_service.hpp>
 #include <ticketing/app/reservation_service.hpp>
+#include <ticketing/app/retention_service.hpp>
 #include <ticketing/app/settings.hpp>
 #include <ticketing/ports/distributed_lock.hpp>
 
@@ -39,6 +40,8 @@ public:
     AccountService& Accounts() { return accounts_; }
     PaymentService& Payments() { return payments_; }
     OutboxService& Outbox() { return outbox_; }
+    /// Trims the bookkeeping tables; run it with GetSettings().retention.
+    RetentionService& Retention() { return retention_; }
 
 private:
     Settings settings_;
@@ -50,6 +53,7 @@ private:
     AccountService accounts_;
     PaymentService payments_;
     OutboxService outbox_;
+    RetentionService retention_;
 };
 
 }  // namespace ticketing

@@ -23,6 +23,8 @@ public:
     /// Tidies up to `limit` holds past their time (seats were already free to others); a hold that is
     /// busy elsewhere is left for the next run. Returns how many were tidied.
     Result<std::int64_t> ExpireHolds(std::int64_t limit);
+    /// Holds live now (HELD and not yet expired), e.g. for the holds gauge.
+    Result<std::int64_t> ActiveHolds();
 
 private:
     Context ctx_;

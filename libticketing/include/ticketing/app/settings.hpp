@@ -48,6 +48,17 @@ struct OutboxSettings {
     Millis backoff_max{5min};
 };
 
+/// How long finished records are kept (RetentionService). Each table is trimmed in batches of
+/// `batch_size` rows, one short transaction each, at most `max_batches` per run.
+struct RetentionSettings {
+    Millis published_outbox_age{7 * 24h};
+    Millis inbox_age{7 * 24h};
+    /// Fences whose token (µs) is older than this are forgotten: far longer than any lease is held.
+    Millis fence_age{24h};
+    std::int64_t batch_size{500};
+    std::int32_t max_batches{100};
+};
+
 /// Everything the use cases are configured with. Defaults are product.md's.
 struct Settings {
     QueueSettings queue;
@@ -55,6 +66,7 @@ struct Settings {
     ReservationSettings reservation;
     LockSettings lock;
     OutboxSettings outbox;
+    RetentionSettings retention;
     Millis idempotency_ttl{24h};
     /// How long catalog reads (concerts, schedules) stay cached when a cache is configured.
     Millis catalog_cache_ttl{30s};
