@@ -73,7 +73,9 @@ Result<std::unique_ptr<ports::Lease>> MemoryLock::Acquire(std::vector<std::strin
     if (keys.empty()) return MakeError(Errc::kInvalidArgument, "no keys to lock");
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    // Drawn before the mutex: the random source must not serialise every acquisition.
     const auto owner = state_->random.Token();
+    const auto nap = std::chrono::microseconds(500 + static_cast<std::int64_t>(state_->random.Below(1500)));
     const auto deadline = std::chrono::steady_clock::now() + wait;
 
     std::unique_lock lock(state_->mutex);
@@ -95,7 +97,6 @@ Result<std::unique_ptr<ports::Lease>> MemoryLock::Acquire(std::vector<std::strin
             return MakeError(Errc::kConflict, "lock busy: " + keys.front() + (keys.size() > 1 ? " and others" : ""));
         }
         // Woken by a release; the short bound also notices holders whose time ran out.
-        const auto nap = std::chrono::microseconds(500 + static_cast<std::int64_t>(state_->random.Below(1500)));
         state_->released.wait_for(lock, nap);
     }
 }
