@@ -32,6 +32,41 @@ TEST(MemoryLock, AHolderPausedPastItsTtlHasItsFencedWriteRefused) {
     EXPECT_EQ(lock.Acquire({"lock:seat:1"}, 1s, 5ms).error().code, Errc::kConflict);
 }
 
+std::uint64_t FenceOf(memory::MemoryLock& lock, const std::string& key) {
+    return lock.Acquire({key}, 1s, 0ms).value()->Fences()[0].token;
+}
+
+TEST(MemoryLock, FencesNeverGoBackAfterARestart) {
+    memory::ManualClock clock{kStart};
+    SystemRandom random;
+    std::uint64_t last = 0;
+    {
+        memory::MemoryLock before(clock, random);
+        for (int i = 0; i < 3; ++i) last = FenceOf(before, "lock:seat:1");
+    }
+    clock.Advance(1ms);
+    memory::MemoryLock restarted(clock, random);  // the database still holds `last`
+    EXPECT_GT(FenceOf(restarted, "lock:seat:1"), last);
+}
+
+TEST(MemoryLock, ForgetsOnlyIdleKeysPastTheRetentionAge) {
+    memory::ManualClock clock{kStart};
+    SystemRandom random;
+    memory::MemoryLock lock(clock, random);
+    const auto old_fence = FenceOf(lock, "lock:a");
+    (void)FenceOf(lock, "lock:b");
+    auto held = lock.Acquire({"lock:c"}, 3h, 0ms).value();
+    clock.Advance(2h);
+    (void)FenceOf(lock, "lock:d");  // recent
+
+    EXPECT_EQ(lock.Forget(1h), 2);  // a and b: c is held, d is recent
+    EXPECT_EQ(lock.Forget(1h), 0);
+    EXPECT_GT(FenceOf(lock, "lock:a"), old_fence);
+    held.reset();
+    clock.Advance(2h);
+    EXPECT_EQ(lock.Forget(1h), 3);  // a, c, d
+}
+
 // Asks the lock for a free key from another thread the first time it is asked for a number: that
 // must not wait for the caller, i.e. the lock reads randomness outside its mutex.
 class ProbingRandom final : public ports::Random {

@@ -13,6 +13,24 @@ struct MemoryLock::State {
         Timestamp expires_at;
     };
 
+    bool HeldAt(const std::string& key, Timestamp now) const {
+        auto it = holders.find(key);
+        return it != holders.end() && it->second.expires_at > now;
+    }
+
+    // max(last + 1, clock time in µs), as the Redis lock does: fences never go back, not after a
+    // restart (the database keeps the old maximum) nor after Forget.
+    std::uint64_t NextFence(const std::string& key, Timestamp now) {
+        auto& last = fences[key];
+        last = std::max(last + 1, Micros(now));
+        return last;
+    }
+
+    static std::uint64_t Micros(Timestamp at) {
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(us, 0));
+    }
+
     const ports::Clock& clock;
     ports::Random& random;
     std::mutex mutex;
@@ -89,7 +107,7 @@ Result<std::unique_ptr<ports::Lease>> MemoryLock::Acquire(std::vector<std::strin
             std::vector<ports::Fence> fences;
             for (auto& key : keys) {
                 state_->holders[key] = State::Holder{owner, now + ttl};
-                fences.push_back({key, ++state_->fences[key]});
+                fences.push_back({key, state_->NextFence(key, now)});
             }
             return std::make_unique<MemoryLease>(state_, owner, now + ttl, std::move(fences));
         }
@@ -99,6 +117,22 @@ Result<std::unique_ptr<ports::Lease>> MemoryLock::Acquire(std::vector<std::strin
         // Woken by a release; the short bound also notices holders whose time ran out.
         state_->released.wait_for(lock, nap);
     }
+}
+
+std::int64_t MemoryLock::Forget(Millis older_than) {
+    std::lock_guard lock(state_->mutex);
+    const auto now = state_->clock.Now();
+    const auto cutoff = State::Micros(now - older_than);
+    std::int64_t forgotten = 0;
+    for (auto it = state_->fences.begin(); it != state_->fences.end();) {
+        if (it->second < cutoff && !state_->HeldAt(it->first, now)) {
+            it = state_->fences.erase(it);
+            ++forgotten;
+        } else {
+            ++it;
+        }
+    }
+    return forgotten;
 }
 
 }  // namespace ticketing::memory
