@@ -145,10 +145,10 @@ Result<Receipt> PaymentService::Pay(
             std::sort(seat_ids.begin(), seat_ids.end());
             auto seats = uow.FindSeatsForUpdate(seat_ids);
             if (!seats) return Forward(seats.error());
-            for (const auto& seat : *seats) {
+            for (auto& seat : *seats) {
                 // A live hold always holds its seats: seeing otherwise means the reservation read is
                 // stale (another payment won meanwhile), a lost race to retry.
-                if (seat.status != SeatStatus::kHeld || seat.held_by != reservation->id) {
+                if (!seat.SellTo(reservation->id)) {
                     return MakeError(Errc::kAborted, "seat " + std::to_string(seat.number) + " changed while paying");
                 }
             }
@@ -182,7 +182,6 @@ Result<Receipt> PaymentService::Pay(
                 if (!ticket_id) return Forward(ticket_id.error());
                 ticket.id = *ticket_id;
                 out.tickets.push_back(ticket);
-                seat.status = SeatStatus::kSold;
                 if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
             }
 
@@ -249,10 +248,7 @@ Result<RefundResult> PaymentService::Refund(PaymentId payment_id) {
             auto seats = uow.FindSeatsForUpdate(seat_ids);
             if (!seats) return Forward(seats.error());
             for (auto& seat : *seats) {
-                if (seat.status != SeatStatus::kSold || seat.held_by != payment->reservation_id) continue;
-                seat.status = SeatStatus::kAvailable;
-                seat.held_by = {};
-                seat.held_until = {};
+                if (!seat.Refund(payment->reservation_id)) continue;
                 if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
             }
             for (auto& ticket : *tickets) {

@@ -26,10 +26,7 @@ Result<void> ReleaseHold(ports::UnitOfWork& uow, Reservation& hold, ReservationS
     auto seats = uow.FindSeatsForUpdate(ids);
     if (!seats) return Forward(seats.error());
     for (auto& seat : *seats) {
-        if (seat.status != SeatStatus::kHeld || seat.held_by != hold.id) continue;
-        seat.status = SeatStatus::kAvailable;
-        seat.held_by = {};
-        seat.held_until = {};
+        if (!seat.Release(hold.id)) continue;
         if (auto updated = uow.UpdateSeat(seat); !updated) return updated;
     }
     return {};
@@ -152,14 +149,8 @@ Result<Reservation> ReservationService::Hold(
         // others back to AVAILABLE.
         for (auto& seat : *locked) {
             if (is_requested(seat.id)) {
-                seat.status = SeatStatus::kHeld;
-                seat.held_by = hold.id;
-                seat.held_until = hold.expires_at;
-            } else if (lapsed && seat.status == SeatStatus::kHeld && seat.held_by == lapsed->id) {
-                seat.status = SeatStatus::kAvailable;
-                seat.held_by = {};
-                seat.held_until = {};
-            } else {
+                seat.HoldFor(hold.id, hold.expires_at);
+            } else if (!lapsed || !seat.Release(lapsed->id)) {
                 continue;
             }
             if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());

@@ -27,6 +27,45 @@ TEST(Errors, EveryCodeHasItsStatusAndName) {
     EXPECT_NE(ExitCode(Errc::kInvalidArgument), 0);
 }
 
+TEST(Seat, HoldReleaseSellAndRefundOnlyMoveTheOwnersSeat) {
+    const ReservationId mine{1};
+    const ReservationId other{2};
+    Seat seat;
+    seat.id = SeatId{7};
+
+    seat.HoldFor(mine, kStart + 5min);
+    EXPECT_EQ(seat.status, SeatStatus::kHeld);
+    EXPECT_EQ(seat.held_by, mine);
+    EXPECT_EQ(seat.held_until, kStart + 5min);
+    EXPECT_EQ(seat.StatusAt(kStart + 5min), SeatStatus::kAvailable);  // a lapsed hold frees it at once
+
+    const Seat held = seat;
+    EXPECT_FALSE(seat.Release(other));
+    EXPECT_FALSE(seat.SellTo(other));
+    EXPECT_FALSE(seat.Refund(mine));  // not sold
+    EXPECT_EQ(seat.status, held.status);
+    EXPECT_EQ(seat.held_by, held.held_by);
+
+    EXPECT_TRUE(seat.Release(mine));
+    EXPECT_EQ(seat.status, SeatStatus::kAvailable);
+    EXPECT_EQ(seat.held_by, ReservationId{});
+    EXPECT_EQ(seat.held_until, Timestamp{});
+    EXPECT_FALSE(seat.Release(mine));  // once
+
+    seat.HoldFor(mine, kStart + 5min);
+    EXPECT_TRUE(seat.SellTo(mine));
+    EXPECT_EQ(seat.status, SeatStatus::kSold);
+    EXPECT_EQ(seat.held_by, mine);     // the paid reservation
+    EXPECT_FALSE(seat.Release(mine));  // a sold seat is not freed by ending a hold
+    EXPECT_FALSE(seat.SellTo(mine));
+    EXPECT_FALSE(seat.Refund(other));
+
+    EXPECT_TRUE(seat.Refund(mine));
+    EXPECT_EQ(seat.status, SeatStatus::kAvailable);
+    EXPECT_EQ(seat.held_by, ReservationId{});
+    EXPECT_EQ(seat.held_until, Timestamp{});
+}
+
 TEST(Time, Rfc3339RoundTripsAndRejectsGarbage) {
     const auto t = ParseRfc3339("2024-08-23T10:00:00Z").value();
     EXPECT_EQ(FormatRfc3339(t), "2024-08-23T10:00:00.000Z");
