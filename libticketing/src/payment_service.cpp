@@ -206,6 +206,7 @@ Result<Receipt> PaymentService::Pay(
         }
     );
     if (receipt && !receipt->replayed) {
+        if (ctx_.metrics != nullptr) ctx_.metrics->OnSeatsSold(static_cast<std::int64_t>(receipt->tickets.size()));
         // Best effort: the token also lapses by itself, and the paid hold can never be paid again.
         (void)queue_.Revoke(token);
     }

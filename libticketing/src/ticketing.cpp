@@ -4,8 +4,16 @@ namespace ticketing {
 
 Ticketing::Ticketing(const Backends& backends, Settings settings)
     : settings_(std::move(settings)),
-      locks_(MakeLockStrategy(settings_.lock, backends.db, backends.lock, backends.random)),
-      ctx_{backends.db, backends.queue, backends.clock, backends.random, *locks_, settings_, backends.cache},
+      locks_(MakeLockStrategy(settings_.lock, backends.db, backends.lock, backends.random, backends.metrics)),
+      ctx_{
+          backends.db,
+          backends.queue,
+          backends.clock,
+          backends.random,
+          *locks_,
+          settings_,
+          backends.cache,
+          backends.metrics},
       queue_(ctx_),
       catalog_(ctx_, queue_),
       reservations_(ctx_, queue_),

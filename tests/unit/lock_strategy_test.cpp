@@ -1,6 +1,8 @@
 // The strategies over mocked ports: retries, fences, leases.
 #include <gmock/gmock.h>
 
+#include <thread>
+#include <ticketing/app/atomic_metrics.hpp>
 #include <ticketing/app/lock_strategy.hpp>
 #include <ticketing/memory/memory_database.hpp>
 
@@ -37,10 +39,13 @@ Settings Fast(LockStrategyKind kind, int attempts = 3) {
     return s;
 }
 
+using ports::LockEvent;
+
 TEST(LockStrategy, LostRacesAreRetriedThenReportedAsConflict) {
     memory::MemoryDatabase db;
     SystemRandom random;
-    auto strategy = MakeLockStrategy(Fast(LockStrategyKind::kOptimistic).lock, db, nullptr, random);
+    AtomicMetrics metrics;
+    auto strategy = MakeLockStrategy(Fast(LockStrategyKind::kOptimistic).lock, db, nullptr, random, &metrics);
     int calls = 0;
     auto result = strategy->Run({"user:1"}, [&](ports::UnitOfWork&) -> Result<void> {
         ++calls;
@@ -49,19 +54,31 @@ TEST(LockStrategy, LostRacesAreRetriedThenReportedAsConflict) {
     EXPECT_EQ(calls, 3);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, Errc::kConflict);
+    const auto counted = metrics.Snapshot();
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kOptimistic, LockEvent::kAttempt), 3);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kOptimistic, LockEvent::kVersionConflict), 3);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kOptimistic, LockEvent::kRetry), 2);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kOptimistic, LockEvent::kConflictGivenUp), 1);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kPessimistic, LockEvent::kAttempt), 0);
 }
 
 TEST(LockStrategy, BusinessErrorsAreNotRetried) {
     memory::MemoryDatabase db;
     SystemRandom random;
-    auto strategy = MakeLockStrategy(Fast(LockStrategyKind::kPessimistic).lock, db, nullptr, random);
+    AtomicMetrics metrics;
+    auto strategy = MakeLockStrategy(Fast(LockStrategyKind::kPessimistic).lock, db, nullptr, random, &metrics);
     int calls = 0;
     auto result = strategy->Run({"user:1"}, [&](ports::UnitOfWork&) -> Result<void> {
         ++calls;
-        return MakeError(Errc::kSeatUnavailable, "seat 1 is held");
+        return MakeError(Errc::kConflict, "the reservation is already paid");  // a rule, not a lost race
     });
     EXPECT_EQ(calls, 1);
-    EXPECT_EQ(result.error().code, Errc::kSeatUnavailable);
+    EXPECT_EQ(result.error().code, Errc::kConflict);
+    const auto counted = metrics.Snapshot();
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kPessimistic, LockEvent::kAttempt), 1);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kPessimistic, LockEvent::kVersionConflict), 0);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kPessimistic, LockEvent::kRetry), 0);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kPessimistic, LockEvent::kConflictGivenUp), 0);
 }
 
 TEST(LockStrategy, RedisStrategyLocksSortedKeysAndFencesTheWrite) {
@@ -100,17 +117,50 @@ TEST(LockStrategy, RedisStrategyRefusesToCommitAfterTheLeaseLapsed) {
     EXPECT_FALSE(read->FindUser(inserted).value().has_value());  // nothing was written
 }
 
-TEST(LockStrategy, BusyLockIsAConflictAndADownBackendIsUnavailable) {
+Result<std::unique_ptr<ports::Lease>> Failed(Errc code) {
+    return MakeError(code, "lock says no");
+}
+
+TEST(LockStrategy, BusyLockIsAWaitThenAConflictAndADownBackendIsUnavailable) {
     memory::MemoryDatabase db;
     SystemRandom random;
+    AtomicMetrics metrics;
     MockLock lock;
-    EXPECT_CALL(lock, Acquire(_, _, _))
-        .WillOnce(Return(ByMove(Result<std::unique_ptr<ports::Lease>>(MakeError(Errc::kConflict, "busy")))))
-        .WillOnce(Return(ByMove(Result<std::unique_ptr<ports::Lease>>(MakeError(Errc::kUnavailable, "down")))));
-    auto strategy = MakeLockStrategy(Fast(LockStrategyKind::kRedis).lock, db, &lock, random);
+    const auto settings = Fast(LockStrategyKind::kRedis).lock;
+    {
+        ::testing::InSequence in_order;
+        // Busy on the one try, and still busy after the configured wait.
+        EXPECT_CALL(lock, Acquire(_, _, Millis{0})).WillOnce(Return(ByMove(Failed(Errc::kConflict))));
+        EXPECT_CALL(lock, Acquire(_, _, settings.lease_wait)).WillOnce(Return(ByMove(Failed(Errc::kConflict))));
+        EXPECT_CALL(lock, Acquire(_, _, Millis{0})).WillOnce(Return(ByMove(Failed(Errc::kUnavailable))));
+    }
+    auto strategy = MakeLockStrategy(settings, db, &lock, random, &metrics);
     auto work = [](ports::UnitOfWork&) -> Result<void> { return {}; };
     EXPECT_EQ(strategy->Run({"k"}, work).error().code, Errc::kConflict);
     EXPECT_EQ(strategy->Run({"k"}, work).error().code, Errc::kUnavailable);
+    const auto counted = metrics.Snapshot();
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kRedis, LockEvent::kAttempt), 2);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kRedis, LockEvent::kLockWait), 1);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kRedis, LockEvent::kConflictGivenUp), 1);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kRedis, LockEvent::kVersionConflict), 0);
+}
+
+TEST(AtomicMetrics, CountsFromManyThreads) {
+    AtomicMetrics metrics;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < 4; ++t) {
+        pool.emplace_back([&] {
+            for (int i = 0; i < 1000; ++i) {
+                metrics.OnLock(LockStrategyKind::kRedis, LockEvent::kLockWait);
+                metrics.OnSeatsSold(2);
+            }
+        });
+    }
+    for (auto& t : pool) t.join();
+    const auto counted = metrics.Snapshot();
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kRedis, LockEvent::kLockWait), 4000);
+    EXPECT_EQ(counted.Lock(LockStrategyKind::kRedis, LockEvent::kAttempt), 0);
+    EXPECT_EQ(counted.seats_sold, 8000);
 }
 
 TEST(LockStrategy, RedisStrategyNeedsALock) {

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <ticketing/app/account_service.hpp>
+#include <ticketing/app/atomic_metrics.hpp>
 #include <ticketing/app/catalog_service.hpp>
 #include <ticketing/app/context.hpp>
 #include <ticketing/app/lock_strategy.hpp>
@@ -22,6 +23,7 @@ struct Backends {
     ports::Random& random;
     ports::DistributedLock* lock{nullptr};  ///< required by the redis strategy
     ports::CatalogCache* cache{nullptr};    ///< optional read-through cache of the catalog
+    ports::Metrics* metrics{nullptr};       ///< optional counters (AtomicMetrics is ready-made); null: none
 };
 
 /// Every use case, wired once. Thread-safe.

@@ -7,6 +7,7 @@
 #include <ticketing/app/settings.hpp>
 #include <ticketing/error.hpp>
 #include <ticketing/ports/distributed_lock.hpp>
+#include <ticketing/ports/metrics.hpp>
 #include <ticketing/ports/random.hpp>
 #include <ticketing/ports/unit_of_work.hpp>
 #include <vector>
@@ -32,9 +33,14 @@ public:
     virtual Result<void> Run(std::vector<std::string> keys, const Work& work) = 0;
 };
 
-/// The only place that chooses a strategy. `lock` is required for `kRedis`.
+/// The only place that chooses a strategy. `lock` is required for `kRedis`; `metrics` is optional and
+/// counts every attempt, lost race, retry, lease wait and CONFLICT given up (see ports::LockEvent).
 std::unique_ptr<LockStrategy> MakeLockStrategy(
-    const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::DistributedLock* lock, ports::Random& random
+    const LockSettings& settings,
+    ports::UnitOfWorkFactory& db,
+    ports::DistributedLock* lock,
+    ports::Random& random,
+    ports::Metrics* metrics = nullptr
 );
 
 /// `LockStrategy::Run` for work that produces a value.

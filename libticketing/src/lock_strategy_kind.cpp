@@ -1,5 +1,5 @@
 #include <string>
-#include <ticketing/app/settings.hpp>
+#include <ticketing/domain/lock_strategy_kind.hpp>
 
 namespace ticketing {
 
