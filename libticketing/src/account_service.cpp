@@ -62,7 +62,7 @@ Result<ChargeResult> AccountService::Charge(UserId user_id, Money amount, std::o
     const auto request_hash = "charge|amount=" + std::to_string(amount);
     return RunLocked<ChargeResult>(
         ctx_.locks,
-        {"user:" + std::to_string(user_id.value)},
+        {internal::LockKey("user", user_id.value)},
         [&](ports::UnitOfWork& uow) -> Result<ChargeResult> {
             const auto now = ctx_.clock.Now();
             auto user = internal::RequireFound(uow.FindUserForUpdate(user_id), "user " + std::to_string(user_id.value));

@@ -96,6 +96,74 @@ TEST(LockStrategy, RedisStrategyLocksSortedKeysAndFencesTheWrite) {
     EXPECT_EQ(uow->AdvanceFence("lock:seat:1", 6).error().code, Errc::kAborted);
 }
 
+// Keys read from the database answer `answers[i]` on the i-th read (the last one from then on).
+LockKeys ReadKeys(std::vector<std::vector<std::string>> answers, int& reads) {
+    return LockKeys{{"user:1"}, [answers = std::move(answers), &reads](ports::UnitOfWork&) {
+                        const auto i = std::min(static_cast<std::size_t>(reads++), answers.size() - 1);
+                        return Result<std::vector<std::string>>(answers[i]);
+                    }};
+}
+
+// Grants every lease asked for, recording its keys.
+void GrantAll(MockLock& lock, std::vector<std::vector<std::string>>& leased) {
+    EXPECT_CALL(lock, Acquire(_, _, _))
+        .WillRepeatedly([&](std::vector<std::string> keys, auto, auto) -> Result<std::unique_ptr<ports::Lease>> {
+            leased.push_back(keys);
+            std::vector<ports::Fence> fences;
+            for (auto& key : keys) fences.push_back({key, 1});
+            return std::make_unique<MockLease>(std::move(fences));
+        });
+}
+
+TEST(LockStrategy, RedisStrategyRetriesWhenARowToLockAppearedBeforeTheLease) {
+    memory::MemoryDatabase db;
+    SystemRandom random;
+    AtomicMetrics metrics;
+    MockLock lock;
+    std::vector<std::vector<std::string>> leased;
+    GrantAll(lock, leased);
+    auto strategy = MakeLockStrategy(Fast(LockStrategyKind::kRedis).lock, db, &lock, random, &metrics);
+    int reads = 0;
+    int runs = 0;
+    // Read before the lease: seat 1; inside it: seats 1 and 2, which the lease does not cover.
+    auto keys = ReadKeys({{"seat:1"}, {"seat:1", "seat:2"}}, reads);
+    ASSERT_TRUE(strategy->Run(keys, [&](ports::UnitOfWork&) -> Result<void> {
+        ++runs;
+        return {};
+    }));
+    EXPECT_EQ(runs, 1);
+    ASSERT_EQ(leased.size(), 2U);
+    EXPECT_EQ(leased[0], (std::vector<std::string>{"lock:seat:1", "lock:user:1"}));
+    EXPECT_EQ(leased[1], (std::vector<std::string>{"lock:seat:1", "lock:seat:2", "lock:user:1"}));
+    EXPECT_EQ(metrics.Snapshot().Lock(LockStrategyKind::kRedis, LockEvent::kVersionConflict), 1);
+}
+
+TEST(LockStrategy, RedisStrategyGoesOnWhenARowToLockWentAwayBeforeTheLease) {
+    memory::MemoryDatabase db;
+    SystemRandom random;
+    MockLock lock;
+    std::vector<std::vector<std::string>> leased;
+    GrantAll(lock, leased);
+    auto strategy = MakeLockStrategy(Fast(LockStrategyKind::kRedis).lock, db, &lock, random);
+    int reads = 0;
+    auto keys = ReadKeys({{"seat:1", "seat:2"}, {"seat:1"}}, reads);
+    ASSERT_TRUE(strategy->Run(keys, [](ports::UnitOfWork&) -> Result<void> { return {}; }));
+    EXPECT_EQ(leased.size(), 1U);
+    EXPECT_EQ(reads, 2);
+}
+
+TEST(LockStrategy, TransactionStrategiesNeverReadKeys) {
+    memory::MemoryDatabase db;
+    SystemRandom random;
+    for (auto kind : {LockStrategyKind::kOptimistic, LockStrategyKind::kPessimistic}) {
+        auto strategy = MakeLockStrategy(Fast(kind).lock, db, nullptr, random);
+        int reads = 0;
+        ASSERT_TRUE(strategy->Run(ReadKeys({{"seat:1"}}, reads), [](ports::UnitOfWork&) -> Result<void> { return {}; })
+        );
+        EXPECT_EQ(reads, 0);
+    }
+}
+
 TEST(LockStrategy, RedisStrategyRefusesToCommitAfterTheLeaseLapsed) {
     memory::MemoryDatabase db;
     SystemRandom random;
