@@ -161,6 +161,15 @@ Result<Reservation> ReservationService::Hold(
     });
 }
 
+Result<Reservation> ReservationService::Hold(
+    std::string_view token, ScheduleId schedule, std::initializer_list<std::int64_t> seat_ids
+) {
+    std::vector<SeatId> ids;
+    ids.reserve(seat_ids.size());
+    for (auto id : seat_ids) ids.emplace_back(id);
+    return Hold(token, schedule, ids);
+}
+
 Result<Reservation> ReservationService::Get(std::string_view token, ReservationId id) {
     auto grant = queue_.Authorize(token);
     if (!grant) return Forward(grant.error());

@@ -38,6 +38,17 @@ TEST_F(ReservationRules, HoldsAllSeatsForTheHoldTime) {
     EXPECT_EQ(schedules[0].available_seats, 48);
 }
 
+TEST_F(ReservationRules, SeatsCanBeListedInline) {
+    ASSERT_EQ(W().Seats(schedule_, {11, 12}), (std::vector{SeatId{11}, SeatId{12}}));  // the first seats stored
+    auto hold = TK_OK(App().Reservations().Hold(token_, schedule_, {11, 12}));
+    ASSERT_EQ(hold.seats.size(), 2U);
+    EXPECT_EQ(hold.seats[0].number, 11);
+    EXPECT_EQ(hold.seats[1].number, 12);
+    ASSERT_TRUE(App().Reservations().Cancel(token_, hold.id));
+    const auto seat = W().Seats(schedule_, {13})[0];
+    EXPECT_EQ(TK_OK(App().Reservations().Hold(token_, schedule_, {seat})).seats[0].number, 13);
+}
+
 TEST_F(ReservationRules, AllOrNothing) {
     auto other = W().Admit(concert_.concert.id, W().NewUser());
     TK_OK(App().Reservations().Hold(other, schedule_, W().Seats(schedule_, {3})));
