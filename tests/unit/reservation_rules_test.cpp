@@ -80,6 +80,19 @@ TEST_F(ReservationRules, SeatsOfAnotherScheduleOrConcertAreRefused) {
     TK_EXPECT_ERROR(App().Catalog().GetSeatMap(token_, second.schedules[0].id), Errc::kForbidden);
 }
 
+TEST_F(ReservationRules, OperatorsReadAnySeatMapWithoutAToken) {
+    auto hold = TK_OK(Hold({3}));
+    auto other = W().NewConcert(5, 1000);  // no token for it at all
+    auto map = TK_OK(App().Catalog().GetSeatMap(schedule_));
+    ASSERT_EQ(map.seats.size(), 50U);
+    EXPECT_EQ(map.seats[2].status, SeatStatus::kHeld);
+    EXPECT_EQ(map.seats[2].held_by, hold.id);
+    EXPECT_EQ(TK_OK(App().Catalog().GetSeatMap(other.schedules[0].id)).seats.size(), 5U);
+    W().Clock().Advance(1h);  // as of now, like the buyers' map: the lapsed hold frees its seat
+    EXPECT_EQ(TK_OK(App().Catalog().GetSeatMap(schedule_)).seats[2].status, SeatStatus::kAvailable);
+    TK_EXPECT_ERROR(App().Catalog().GetSeatMap(ScheduleId{999}), Errc::kNotFound);
+}
+
 TEST_F(ReservationRules, WaitingTokensCannotHold) {
     QueueSettingsPatch pause;
     pause.paused = true;
