@@ -26,32 +26,32 @@ struct Backends {
     ports::Metrics* metrics{nullptr};       ///< optional counters (AtomicMetrics is ready-made); null: none
 };
 
-/// Every use case, wired once. Thread-safe.
+/// Every use case, wired once. Thread-safe. A movable value (the services live behind one pointer,
+/// so moving keeps the references between them valid); a moved-from instance may only be destroyed
+/// or assigned to.
 class Ticketing {
 public:
+    /// Throws std::invalid_argument naming a bad setting (see ValidateSettings) or a missing backend.
     Ticketing(const Backends& backends, Settings settings);
-    // The services hold references into this object.
-    Ticketing(const Ticketing&) = delete;
-    Ticketing& operator=(const Ticketing&) = delete;
+    /// As the constructor, with INVALID_ARGUMENT instead of an exception.
+    static Result<Ticketing> Create(const Backends& backends, Settings settings);
+    ~Ticketing();
+    Ticketing(Ticketing&&) noexcept;
+    Ticketing& operator=(Ticketing&&) noexcept;
 
-    const Settings& GetSettings() const { return settings_; }
-    QueueService& Queue() { return queue_; }
-    CatalogService& Catalog() { return catalog_; }
-    ReservationService& Reservations() { return reservations_; }
-    AccountService& Accounts() { return accounts_; }
-    PaymentService& Payments() { return payments_; }
-    OutboxService& Outbox() { return outbox_; }
+    const Settings& GetSettings() const;
+    QueueService& Queue();
+    CatalogService& Catalog();
+    ReservationService& Reservations();
+    AccountService& Accounts();
+    PaymentService& Payments();
+    OutboxService& Outbox();
 
 private:
-    Settings settings_;
-    std::unique_ptr<LockStrategy> locks_;
-    Context ctx_;
-    QueueService queue_;
-    CatalogService catalog_;
-    ReservationService reservations_;
-    AccountService accounts_;
-    PaymentService payments_;
-    OutboxService outbox_;
+    struct Services;
+    explicit Ticketing(std::unique_ptr<Services> services);
+
+    std::unique_ptr<Services> services_;
 };
 
 }  // namespace ticketing

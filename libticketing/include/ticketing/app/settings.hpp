@@ -55,4 +55,8 @@ struct Settings {
     Millis catalog_cache_ttl{30s};
 };
 
+/// INVALID_ARGUMENT naming the first bad field, e.g. "lock.max_attempts must be at least 1": limits
+/// below 1, times that must be positive, negative backoffs, a backoff base above its maximum.
+Result<void> ValidateSettings(const Settings& settings);
+
 }  // namespace ticketing
