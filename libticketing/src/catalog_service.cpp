@@ -1,5 +1,6 @@
 #include <string>
 #include <ticketing/app/catalog_service.hpp>
+#include <ticketing/domain/text.hpp>
 
 #include "catalog_reader.hpp"
 #include "internal.hpp"
@@ -10,6 +11,7 @@ Result<CreatedConcert> CatalogService::CreateConcert(const NewConcert& request) 
     if (request.title.empty() || request.title.size() > 200) {
         return MakeError(Errc::kInvalidArgument, "title must be 1..200 characters");
     }
+    if (!IsValidUtf8(request.title)) return MakeError(Errc::kInvalidArgument, "title must be valid UTF-8");
     if (request.reservation_closes_at <= request.reservation_opens_at) {
         return MakeError(Errc::kInvalidArgument, "reservationClosesAt must be after reservationOpensAt");
     }

@@ -204,6 +204,12 @@ TEST_F(ReservationRules, ConcertListAndSchedules) {
     bad.reservation_opens_at = W().Clock().Now();
     bad.reservation_closes_at = W().Clock().Now();
     TK_EXPECT_ERROR(App().Catalog().CreateConcert(bad), Errc::kInvalidArgument);
+    bad.reservation_closes_at = W().Clock().Now() + 1h;
+    bad.title = "Golden Hour \xF4\x90\x80\x80";  // beyond U+10FFFF
+    auto refused = App().Catalog().CreateConcert(bad);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+    EXPECT_EQ(refused.error().message, "title must be valid UTF-8");
 }
 
 TEST(HoldLockOrder, ALapsedHoldsSeatsAreLockedInOneSortedBatchWithTheNewOnes) {
