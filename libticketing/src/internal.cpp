@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <string>
 
 namespace ticketing {
 
@@ -16,6 +17,25 @@ Result<ports::PageRequest> ToPageRequest(PageQuery query) {
 }  // namespace ticketing
 
 namespace ticketing::internal {
+
+std::string LockKey(std::string_view kind, std::int64_t id) {
+    return std::string(kind) + ":" + std::to_string(id);
+}
+
+std::vector<std::string> ReservationKeys(const Reservation& reservation) {
+    std::vector<std::string> keys{LockKey("reservation", reservation.id.value)};
+    for (const auto& seat : reservation.seats) keys.push_back(LockKey("seat", seat.seat_id.value));
+    return keys;
+}
+
+LockKeys ReservationLockKeys(ReservationId id, std::vector<std::string> also) {
+    also.push_back(LockKey("reservation", id.value));
+    return LockKeys{std::move(also), [id](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
+                        auto found = uow.FindReservation(id);
+                        if (!found) return Forward(found.error());
+                        return *found ? ReservationKeys(**found) : std::vector<std::string>{};
+                    }};
+}
 
 void JsonWriter::Name(std::string_view name) {
     if (out_.size() > 1) out_ += ',';

@@ -24,6 +24,13 @@ Result<T> RequireFound(Result<std::optional<T>> found, std::string what) {
     return Require(std::move(found), Errc::kNotFound, std::move(what) + " not found");
 }
 
+/// The lock key of one aggregate, e.g. "seat:12".
+std::string LockKey(std::string_view kind, std::int64_t id);
+/// A reservation's key and its seats' keys: what ending or paying it writes.
+std::vector<std::string> ReservationKeys(const Reservation& reservation);
+/// `also`, reservation `id` and its seats, which are read from the database (none if it does not exist).
+LockKeys ReservationLockKeys(ReservationId id, std::vector<std::string> also = {});
+
 /// Items fetched with limit + 1, cut to a page with the cursor of its last item.
 template <class T, class IdOf>
 Page<T> ToPage(std::vector<T> items, std::int64_t limit, IdOf id_of) {

@@ -490,15 +490,6 @@ Result<void> OneLinePerError(const std::vector<std::string>& errors) {
     return tl::unexpected(Invalid(message));
 }
 
-Result<void> CheckCombination(const Config& c) {
-    std::vector<std::string> errors;
-    if (c.settings.lock.backoff_base > c.settings.lock.backoff_max)
-        errors.push_back("lock.backoff_base must not exceed lock.backoff_max");
-    if (c.settings.outbox.backoff_base > c.settings.outbox.backoff_max)
-        errors.push_back("outbox.backoff_base must not exceed outbox.backoff_max");
-    return OneLinePerError(errors);
-}
-
 }  // namespace
 
 const std::vector<ConfigOption>& ConfigOptions() {
@@ -549,7 +540,8 @@ Result<Config> LoadConfig(const ConfigInput& input) {
     for (const auto& [key, value] : input.flags) apply(key, value, FindOption(key) ? FindOption(key)->spec.flag : key);
 
     if (auto failed = OneLinePerError(errors); !failed) return tl::unexpected(failed.error());
-    if (auto ok = CheckCombination(config); !ok) return tl::unexpected(ok.error());
+    // Each value passed its own check; the core's rules catch what is wrong only in combination.
+    if (auto valid = ValidateSettings(config.settings); !valid) return tl::unexpected(valid.error());
     return config;
 }
 

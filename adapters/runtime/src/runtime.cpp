@@ -125,7 +125,9 @@ struct Runtime::State {
     std::unique_ptr<sql::SqlDatabase> db;
     std::shared_ptr<redis::RedisClient> redis;
     std::unique_ptr<ports::QueueStore> queue;
+    AtomicMetrics metrics;
     std::unique_ptr<ports::DistributedLock> lock;  ///< the redis strategy's lease lock
+    memory::MemoryLock* memory_lock{nullptr};      ///< `lock` when in-process: its fences need trimming
     /// Guards the jobs: Redis when configured, else the database, so every process sharing it agrees.
     ports::DistributedLock* job_lock{nullptr};
     std::unique_ptr<sql::SqlLeaseLock> sql_lease_lock;
@@ -154,7 +156,9 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
 
     if (c.redis.empty()) {
         state->queue = std::make_unique<memory::MemoryQueueStore>();
-        state->lock = std::make_unique<memory::MemoryLock>(state->clock, state->random);
+        auto memory_lock = std::make_unique<memory::MemoryLock>(state->clock, state->random);
+        state->memory_lock = memory_lock.get();
+        state->lock = std::move(memory_lock);
         state->sql_lease_lock = std::make_unique<sql::SqlLeaseLock>(*state->db, state->clock, state->random);
         state->job_lock = state->sql_lease_lock.get();
         state->cache = std::make_unique<memory::MemoryCatalogCache>(state->clock);
@@ -179,7 +183,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
     if (!sink) return Forward(sink.error());
     state->sink = std::move(*sink);
 
-    state->app.emplace(
+    auto app = Ticketing::Create(
         Backends{
             .db = *state->db,
             .queue = *state->queue,
@@ -187,9 +191,12 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
             .random = state->random,
             .lock = state->lock.get(),
             .cache = state->cache.get(),
+            .metrics = &state->metrics,
         },
         c.settings
     );
+    if (!app) return Forward(app.error());
+    state->app.emplace(std::move(*app));
     return std::unique_ptr<Runtime>(new Runtime(std::move(state)));
 }
 
@@ -224,7 +231,8 @@ Runtime::Runtime(std::unique_ptr<State> state) : state_(std::move(state)) {
     add("retention", jobs.retention_interval, [&s]() -> Result<std::int64_t> {
         auto deleted = s.app->Retention().RunOnce(s.config.settings.retention);
         if (!deleted) return Forward(deleted.error());
-        return deleted->idempotency + deleted->inbox + deleted->published_outbox + deleted->fences;
+        std::int64_t forgotten = s.memory_lock ? s.memory_lock->Forget(s.config.settings.retention.fence_age) : 0;
+        return deleted->idempotency + deleted->inbox + deleted->published_outbox + deleted->fences + forgotten;
     });
 }
 
@@ -267,7 +275,20 @@ std::vector<Probe> Runtime::CheckReadiness() {
 }
 
 Counters Runtime::ReadCounters() const {
-    return {};
+    auto counts = state_->metrics.Snapshot();
+    Counters out;
+    for (std::size_t i = 0; i < out.locks.size(); ++i) {
+        auto kind = static_cast<LockStrategyKind>(i);
+        out.locks[i] = {
+            .attempts = counts.Lock(kind, ports::LockEvent::kAttempt),
+            .version_conflicts = counts.Lock(kind, ports::LockEvent::kVersionConflict),
+            .retries = counts.Lock(kind, ports::LockEvent::kRetry),
+            .lock_waits = counts.Lock(kind, ports::LockEvent::kLockWait),
+            .conflicts = counts.Lock(kind, ports::LockEvent::kConflictGivenUp),
+        };
+    }
+    out.seats_sold = counts.seats_sold;
+    return out;
 }
 
 Result<Gauges> Runtime::ReadGauges() {

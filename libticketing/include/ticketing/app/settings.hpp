@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <ticketing/domain/lock_strategy_kind.hpp>
 #include <ticketing/domain/queue.hpp>
 #include <ticketing/domain/time.hpp>
 #include <ticketing/error.hpp>
@@ -23,12 +24,6 @@ struct ReservationSettings {
     std::int32_t max_seats_per_reservation{10};
     Millis hold_ttl{5min};
 };
-
-enum class LockStrategyKind : std::uint8_t { kOptimistic, kPessimistic, kRedis };
-
-std::string_view ToString(LockStrategyKind kind);
-/// "optimistic" | "pessimistic" | "redis".
-Result<LockStrategyKind> ParseLockStrategyKind(std::string_view name);
 
 struct LockSettings {
     LockStrategyKind kind{LockStrategyKind::kOptimistic};
@@ -71,5 +66,9 @@ struct Settings {
     /// How long catalog reads (concerts, schedules) stay cached when a cache is configured.
     Millis catalog_cache_ttl{30s};
 };
+
+/// INVALID_ARGUMENT naming the first bad field, e.g. "lock.max_attempts must be at least 1": limits
+/// below 1, times that must be positive, negative backoffs, a backoff base above its maximum.
+Result<void> ValidateSettings(const Settings& settings);
 
 }  // namespace ticketing
