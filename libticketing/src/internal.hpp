@@ -7,6 +7,7 @@
 #include <string_view>
 #include <ticketing/app/context.hpp>
 #include <ticketing/error.hpp>
+#include <ticketing/json_writer.hpp>
 #include <utility>
 
 namespace ticketing::internal {
@@ -42,20 +43,6 @@ Page<T> ToPage(std::vector<T> items, std::int64_t limit, IdOf id_of) {
     page.items = std::move(items);
     return page;
 }
-
-/// A minimal JSON object writer for event payloads (the core has no JSON library).
-class JsonWriter {
-public:
-    JsonWriter& Field(std::string_view name, std::string_view value);
-    JsonWriter& Field(std::string_view name, std::int64_t value);
-    /// `raw` is already JSON.
-    JsonWriter& RawField(std::string_view name, std::string_view raw);
-    std::string Done();
-
-private:
-    void Name(std::string_view name);
-    std::string out_{"{"};
-};
 
 std::string JoinJsonArray(const std::vector<std::string>& items);
 

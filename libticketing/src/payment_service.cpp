@@ -11,7 +11,7 @@ namespace {
 std::string TicketsJson(const std::vector<Ticket>& tickets) {
     std::vector<std::string> items;
     for (const auto& t : tickets) {
-        items.push_back(internal::JsonWriter{}
+        items.push_back(JsonWriter{}
                             .Field("ticketId", t.id.value)
                             .Field("seatId", t.seat_id.value)
                             .Field("seatNumber", t.seat_number)
@@ -34,7 +34,7 @@ OutboxEvent PaymentEvent(
     event.event_id = random.Uuid();
     event.aggregate = "payment:" + std::to_string(payment.id.value);
     event.type = std::string(type);
-    event.payload = internal::JsonWriter{}
+    event.payload = JsonWriter{}
                         .Field("eventId", event.event_id)
                         .Field("type", type)
                         .Field("occurredAt", FormatRfc3339(now))
