@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_queue_store.hpp>
 #include <vector>
 
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
     options->pool_size = static_cast<std::size_t>(threads);
     auto client = std::make_shared<redis::RedisClient>(*options);
     if (auto ping = client->Ping(); !ping) {
-        std::fprintf(stderr, "redis at %s: %s\n", url.c_str(), ping.error().message.c_str());
+        std::fprintf(stderr, "redis at %s: %s\n", RedactUrl(url).c_str(), ping.error().message.c_str());
         return 1;
     }
     const std::string prefix = "bench:" + std::to_string(::getpid()) + ":";
@@ -58,7 +59,10 @@ int main(int argc, char** argv) {
     }
 
     std::printf(
-        "redis %s, %lld waiting users, %d client threads\n", url.c_str(), static_cast<long long>(users), threads
+        "redis %s, %lld waiting users, %d client threads\n",
+        RedactUrl(url).c_str(),
+        static_cast<long long>(users),
+        threads
     );
     const auto joins = Run(threads, users, [&](int, std::int64_t i) {
         return store.Join(concert, UserId{i + 1}, tokens[static_cast<std::size_t>(i)], now, settings).has_value();

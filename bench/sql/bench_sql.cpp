@@ -20,6 +20,7 @@
 #include <ticketing/memory/memory_catalog_cache.hpp>
 #include <ticketing/memory/memory_lock.hpp>
 #include <ticketing/memory/memory_queue_store.hpp>
+#include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_client.hpp>
 #include <ticketing/redis/redis_lock.hpp>
 #include <ticketing/sql/sql_database.hpp>
@@ -40,7 +41,7 @@ constexpr int kSeatsPerSchedule = 5000;
 std::string SociConnect(const std::string& url) {
     static const std::regex pattern(R"(^(?:mysql|mariadb)://([^:@/]*)(?::([^@/]*))?@([^:/]+)(?::(\d+))?/(\w+)$)");
     std::smatch m;
-    if (!std::regex_match(url, m, pattern)) throw std::runtime_error("cannot parse " + url);
+    if (!std::regex_match(url, m, pattern)) throw std::runtime_error("cannot parse " + RedactUrl(url));
     return "db=" + m[5].str() + " user=" + m[1].str() + " password=" + m[2].str() + " host=" + m[3].str() +
            " port=" + (m[4].matched ? m[4].str() : "3306");
 }
@@ -78,7 +79,9 @@ Outcome HoldPay(
 ) {
     SystemClock clock;
     SystemRandom random;
-    sql::SqlDatabase db({.url = url, .pool_size = static_cast<std::size_t>(clients) + 2});
+    auto opened = sql::SqlDatabase::Open({.url = url, .pool_size = static_cast<std::size_t>(clients) + 2});
+    if (!opened) throw std::runtime_error(opened.error().message);
+    auto& db = **opened;
     memory::MemoryQueueStore queue;
     memory::MemoryLock local_lock(clock, random);
     memory::MemoryCatalogCache cache(clock);  // as a server wires it: catalog reads stay off the database
@@ -165,8 +168,9 @@ int main(int argc, char** argv) {
 
     const auto database = [&](const std::string& what) {
         const auto name = "bench_" + std::to_string(::getpid()) + "_" + what;
-        sql::DropMysqlDatabase(server, name);
-        sql::CreateMysqlDatabase(server, name);
+        auto created =
+            sql::DropMysqlDatabase(server, name).and_then([&] { return sql::CreateMysqlDatabase(server, name); });
+        if (!created) throw std::runtime_error(created.error().message);
         return sql::WithMysqlDatabase(server, name);
     };
     std::printf(
@@ -237,9 +241,9 @@ int main(int argc, char** argv) {
             outcome.verdict.c_str()
         );
         all_ok = all_ok && outcome.verdict == "ok";
-        sql::DropMysqlDatabase(server, "bench_" + std::to_string(::getpid()) + "_" + name);
+        (void)sql::DropMysqlDatabase(server, "bench_" + std::to_string(::getpid()) + "_" + name);
     }
-    sql::DropMysqlDatabase(server, "bench_" + std::to_string(::getpid()) + "_reference");
+    (void)sql::DropMysqlDatabase(server, "bench_" + std::to_string(::getpid()) + "_reference");
     std::printf("\nratio = paid hold+pay transactions per second / reference transactions per second\n");
     return all_ok ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 #include <string>
 #include <ticketing/app/account_service.hpp>
+#include <ticketing/domain/text.hpp>
 
 #include "internal.hpp"
 
@@ -9,6 +10,7 @@ Result<void> ValidateIdempotencyKey(std::string_view key) {
     if (key.empty() || key.size() > kMaxIdempotencyKeyLength) {
         return MakeError(Errc::kInvalidArgument, "Idempotency-Key must be 1..255 characters");
     }
+    if (!IsValidUtf8(key)) return MakeError(Errc::kInvalidArgument, "Idempotency-Key must be valid UTF-8");
     return {};
 }
 
@@ -36,6 +38,7 @@ Result<User> AccountService::CreateUser(std::string_view name) {
     if (name.empty() || name.size() > kMaxUserNameLength) {
         return MakeError(Errc::kInvalidArgument, "name must be 1..100 characters");
     }
+    if (!IsValidUtf8(name)) return MakeError(Errc::kInvalidArgument, "name must be valid UTF-8");
     auto uow = ctx_.db.Begin(ports::TxMode::kOptimistic);
     if (!uow) return Forward(uow.error());
     User user{{}, std::string(name), 0, 0};
@@ -62,7 +65,7 @@ Result<ChargeResult> AccountService::Charge(UserId user_id, Money amount, std::o
     const auto request_hash = "charge|amount=" + std::to_string(amount);
     return RunLocked<ChargeResult>(
         ctx_.locks,
-        {"user:" + std::to_string(user_id.value)},
+        {internal::LockKey("user", user_id.value)},
         [&](ports::UnitOfWork& uow) -> Result<ChargeResult> {
             const auto now = ctx_.clock.Now();
             auto user = internal::RequireFound(uow.FindUserForUpdate(user_id), "user " + std::to_string(user_id.value));

@@ -1,5 +1,6 @@
 #include <string>
 #include <ticketing/app/catalog_service.hpp>
+#include <ticketing/domain/text.hpp>
 
 #include "catalog_reader.hpp"
 #include "internal.hpp"
@@ -10,6 +11,7 @@ Result<CreatedConcert> CatalogService::CreateConcert(const NewConcert& request) 
     if (request.title.empty() || request.title.size() > 200) {
         return MakeError(Errc::kInvalidArgument, "title must be 1..200 characters");
     }
+    if (!IsValidUtf8(request.title)) return MakeError(Errc::kInvalidArgument, "title must be valid UTF-8");
     if (request.reservation_closes_at <= request.reservation_opens_at) {
         return MakeError(Errc::kInvalidArgument, "reservationClosesAt must be after reservationOpensAt");
     }
@@ -79,11 +81,19 @@ Result<std::vector<ScheduleAvailability>> CatalogService::ListSchedules(ConcertI
 Result<SeatMap> CatalogService::GetSeatMap(std::string_view token, ScheduleId schedule_id) {
     auto grant = queue_.Authorize(token);
     if (!grant) return Forward(grant.error());
+    return ReadSeatMap(schedule_id, grant->concert_id);
+}
+
+Result<SeatMap> CatalogService::GetSeatMap(ScheduleId schedule_id) {
+    return ReadSeatMap(schedule_id, std::nullopt);
+}
+
+Result<SeatMap> CatalogService::ReadSeatMap(ScheduleId schedule_id, std::optional<ConcertId> concert) {
     auto schedule = internal::RequireFound(
         internal::CatalogReader(ctx_).FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value)
     );
     if (!schedule) return Forward(schedule.error());
-    if (schedule->concert_id != grant->concert_id) {
+    if (concert && schedule->concert_id != *concert) {
         return MakeError(Errc::kForbidden, "the queue token is for another concert");
     }
     auto uow = ctx_.db.Begin(ports::TxMode::kRead);

@@ -2,6 +2,38 @@
 #include <ticketing/domain/queue.hpp>
 
 namespace ticketing {
+namespace {
+
+// `from` owned by `owner` -> AVAILABLE.
+bool Free(Seat& seat, SeatStatus from, ReservationId owner) {
+    if (seat.status != from || seat.held_by != owner) return false;
+    seat.status = SeatStatus::kAvailable;
+    seat.held_by = {};
+    seat.held_until = {};
+    return true;
+}
+
+}  // namespace
+
+void Seat::HoldFor(ReservationId hold, Timestamp until) {
+    status = SeatStatus::kHeld;
+    held_by = hold;
+    held_until = until;
+}
+
+bool Seat::Release(ReservationId hold) {
+    return Free(*this, SeatStatus::kHeld, hold);
+}
+
+bool Seat::SellTo(ReservationId hold) {
+    if (status != SeatStatus::kHeld || held_by != hold) return false;
+    status = SeatStatus::kSold;
+    return true;
+}
+
+bool Seat::Refund(ReservationId paid) {
+    return Free(*this, SeatStatus::kSold, paid);
+}
 
 std::string_view ToString(SeatStatus s) {
     switch (s) {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <string>
 
 namespace ticketing {
 
@@ -17,53 +18,23 @@ Result<ports::PageRequest> ToPageRequest(PageQuery query) {
 
 namespace ticketing::internal {
 
-void JsonWriter::Name(std::string_view name) {
-    if (out_.size() > 1) out_ += ',';
-    out_ += '"';
-    out_ += name;
-    out_ += "\":";
+std::string LockKey(std::string_view kind, std::int64_t id) {
+    return std::string(kind) + ":" + std::to_string(id);
 }
 
-JsonWriter& JsonWriter::Field(std::string_view name, std::string_view value) {
-    Name(name);
-    out_ += '"';
-    for (char c : value) {
-        switch (c) {
-            case '"':
-                out_ += "\\\"";
-                break;
-            case '\\':
-                out_ += "\\\\";
-                break;
-            case '\n':
-                out_ += "\\n";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                    out_ += escaped;
-                } else {
-                    out_ += c;
-                }
-        }
-    }
-    out_ += '"';
-    return *this;
+std::vector<std::string> ReservationKeys(const Reservation& reservation) {
+    std::vector<std::string> keys{LockKey("reservation", reservation.id.value)};
+    for (const auto& seat : reservation.seats) keys.push_back(LockKey("seat", seat.seat_id.value));
+    return keys;
 }
 
-JsonWriter& JsonWriter::Field(std::string_view name, std::int64_t value) {
-    return RawField(name, std::to_string(value));
-}
-
-JsonWriter& JsonWriter::RawField(std::string_view name, std::string_view raw) {
-    Name(name);
-    out_ += raw;
-    return *this;
-}
-
-std::string JsonWriter::Done() {
-    return std::move(out_) + '}';
+LockKeys ReservationLockKeys(ReservationId id, std::vector<std::string> also) {
+    also.push_back(LockKey("reservation", id.value));
+    return LockKeys{std::move(also), [id](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
+                        auto found = uow.FindReservation(id);
+                        if (!found) return Forward(found.error());
+                        return *found ? ReservationKeys(**found) : std::vector<std::string>{};
+                    }};
 }
 
 std::string JoinJsonArray(const std::vector<std::string>& items) {

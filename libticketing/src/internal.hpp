@@ -7,6 +7,7 @@
 #include <string_view>
 #include <ticketing/app/context.hpp>
 #include <ticketing/error.hpp>
+#include <ticketing/json_writer.hpp>
 #include <utility>
 
 namespace ticketing::internal {
@@ -24,6 +25,13 @@ Result<T> RequireFound(Result<std::optional<T>> found, std::string what) {
     return Require(std::move(found), Errc::kNotFound, std::move(what) + " not found");
 }
 
+/// The lock key of one aggregate, e.g. "seat:12".
+std::string LockKey(std::string_view kind, std::int64_t id);
+/// A reservation's key and its seats' keys: what ending or paying it writes.
+std::vector<std::string> ReservationKeys(const Reservation& reservation);
+/// `also`, reservation `id` and its seats, which are read from the database (none if it does not exist).
+LockKeys ReservationLockKeys(ReservationId id, std::vector<std::string> also = {});
+
 /// Items fetched with limit + 1, cut to a page with the cursor of its last item.
 template <class T, class IdOf>
 Page<T> ToPage(std::vector<T> items, std::int64_t limit, IdOf id_of) {
@@ -35,20 +43,6 @@ Page<T> ToPage(std::vector<T> items, std::int64_t limit, IdOf id_of) {
     page.items = std::move(items);
     return page;
 }
-
-/// A minimal JSON object writer for event payloads (the core has no JSON library).
-class JsonWriter {
-public:
-    JsonWriter& Field(std::string_view name, std::string_view value);
-    JsonWriter& Field(std::string_view name, std::int64_t value);
-    /// `raw` is already JSON.
-    JsonWriter& RawField(std::string_view name, std::string_view raw);
-    std::string Done();
-
-private:
-    void Name(std::string_view name);
-    std::string out_{"{"};
-};
 
 std::string JoinJsonArray(const std::vector<std::string>& items);
 

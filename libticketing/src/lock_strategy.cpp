@@ -11,28 +11,38 @@ namespace {
 // jittered exponential backoff, so two losers do not collide again in step.
 class RetryingStrategy : public LockStrategy {
 public:
-    RetryingStrategy(const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::Random& random)
-        : settings_(settings), db_(db), random_(random) {}
+    RetryingStrategy(
+        const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::Random& random, ports::Metrics* metrics
+    )
+        : settings_(settings), db_(db), random_(random), metrics_(metrics) {}
 
     LockStrategyKind Kind() const override { return settings_.kind; }
 
-    Result<void> Run(std::vector<std::string> keys, const Work& work) final {
-        std::sort(keys.begin(), keys.end());
-        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    Result<void> Run(const LockKeys& keys, const Work& work) final {
         Error last{Errc::kAborted, "not attempted"};
         for (std::int32_t attempt = 0; attempt < settings_.max_attempts; ++attempt) {
-            if (attempt > 0) Backoff(attempt);
+            if (attempt > 0) {
+                Count(ports::LockEvent::kRetry);
+                Backoff(attempt);
+            }
+            Count(ports::LockEvent::kAttempt);
             auto done = Attempt(keys, work);
             if (done || done.error().code != Errc::kAborted) return done;
+            Count(ports::LockEvent::kVersionConflict);
             last = done.error();
         }
+        Count(ports::LockEvent::kConflictGivenUp);
         return MakeError(
             Errc::kConflict, "gave up after " + std::to_string(settings_.max_attempts) + " attempts: " + last.message
         );
     }
 
 protected:
-    virtual Result<void> Attempt(const std::vector<std::string>& keys, const Work& work) = 0;
+    virtual Result<void> Attempt(const LockKeys& keys, const Work& work) = 0;
+
+    void Count(ports::LockEvent event) {
+        if (metrics_ != nullptr) metrics_->OnLock(settings_.kind, event);
+    }
 
     Result<void> RunInTransaction(ports::TxMode mode, const Work& work, const ports::Lease* lease) {
         auto uow = db_.Begin(mode);
@@ -50,6 +60,7 @@ protected:
     }
 
     const LockSettings& Settings() const { return settings_; }
+    ports::UnitOfWorkFactory& Db() { return db_; }
 
 private:
     void Backoff(std::int32_t attempt) {
@@ -63,20 +74,23 @@ private:
     LockSettings settings_;
     ports::UnitOfWorkFactory& db_;
     ports::Random& random_;
+    ports::Metrics* metrics_;
 };
 
 // Optimistic and pessimistic differ only in the unit of work they begin: no row locks, or row locks.
 class TransactionStrategy final : public RetryingStrategy {
 public:
     TransactionStrategy(
-        const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::Random& random, ports::TxMode mode
+        const LockSettings& settings,
+        ports::UnitOfWorkFactory& db,
+        ports::Random& random,
+        ports::Metrics* metrics,
+        ports::TxMode mode
     )
-        : RetryingStrategy(settings, db, random), mode_(mode) {}
+        : RetryingStrategy(settings, db, random, metrics), mode_(mode) {}
 
 protected:
-    Result<void> Attempt(const std::vector<std::string>&, const Work& work) override {
-        return RunInTransaction(mode_, work, nullptr);
-    }
+    Result<void> Attempt(const LockKeys&, const Work& work) override { return RunInTransaction(mode_, work, nullptr); }
 
 private:
     ports::TxMode mode_;
@@ -85,37 +99,84 @@ private:
 class LeaseStrategy final : public RetryingStrategy {
 public:
     LeaseStrategy(
-        const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::DistributedLock& lock, ports::Random& random
+        const LockSettings& settings,
+        ports::UnitOfWorkFactory& db,
+        ports::DistributedLock& lock,
+        ports::Random& random,
+        ports::Metrics* metrics
     )
-        : RetryingStrategy(settings, db, random), lock_(lock) {}
+        : RetryingStrategy(settings, db, random, metrics), lock_(lock) {}
 
 protected:
-    Result<void> Attempt(const std::vector<std::string>& keys, const Work& work) override {
+    Result<void> Attempt(const LockKeys& keys, const Work& work) override {
+        Result<std::vector<std::string>> named = SortedUnique(keys.known);
+        if (keys.read) {
+            // Read before the lease, in a transaction of its own that is not held while waiting.
+            auto uow = Db().Begin(ports::TxMode::kRead);
+            if (!uow) return Forward(uow.error());
+            named = Resolve(keys, **uow);
+            if (!named) return Forward(named.error());
+        }
         std::vector<std::string> lock_keys;
-        lock_keys.reserve(keys.size());
-        for (const auto& key : keys) lock_keys.push_back("lock:" + key);
-        auto lease = lock_.Acquire(std::move(lock_keys), Settings().lease_ttl, Settings().lease_wait);
+        lock_keys.reserve(named->size());
+        for (const auto& key : *named) lock_keys.push_back("lock:" + key);
+        // One try first, so that a lease busy elsewhere is counted as a wait.
+        auto lease = lock_.Acquire(lock_keys, Settings().lease_ttl, Millis{0});
+        if (!lease && lease.error().code == Errc::kConflict) {
+            Count(ports::LockEvent::kLockWait);
+            lease = lock_.Acquire(std::move(lock_keys), Settings().lease_ttl, Settings().lease_wait);
+            if (!lease && lease.error().code == Errc::kConflict) Count(ports::LockEvent::kConflictGivenUp);
+        }
         if (!lease) return Forward(lease.error());
-        return RunInTransaction(ports::TxMode::kOptimistic, work, lease->get());
+        if (!keys.read) return RunInTransaction(ports::TxMode::kOptimistic, work, lease->get());
+        // What was read may have changed before the lease was taken: the lease must still cover all of
+        // it (fewer rows, e.g. a hold tidied meanwhile, need no retry).
+        const Work checked = [&](ports::UnitOfWork& uow) -> Result<void> {
+            auto now = Resolve(keys, uow);
+            if (!now) return Forward(now.error());
+            if (!std::includes(named->begin(), named->end(), now->begin(), now->end())) {
+                return MakeError(Errc::kAborted, "the rows to lock changed before the lease was taken");
+            }
+            return work(uow);
+        };
+        return RunInTransaction(ports::TxMode::kOptimistic, checked, lease->get());
     }
 
 private:
+    static std::vector<std::string> SortedUnique(std::vector<std::string> keys) {
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        return keys;
+    }
+
+    // The known keys and those read in `uow`.
+    static Result<std::vector<std::string>> Resolve(const LockKeys& keys, ports::UnitOfWork& uow) {
+        auto read = keys.read(uow);
+        if (!read) return Forward(read.error());
+        read->insert(read->end(), keys.known.begin(), keys.known.end());
+        return SortedUnique(std::move(*read));
+    }
+
     ports::DistributedLock& lock_;
 };
 
 }  // namespace
 
 std::unique_ptr<LockStrategy> MakeLockStrategy(
-    const LockSettings& settings, ports::UnitOfWorkFactory& db, ports::DistributedLock* lock, ports::Random& random
+    const LockSettings& settings,
+    ports::UnitOfWorkFactory& db,
+    ports::DistributedLock* lock,
+    ports::Random& random,
+    ports::Metrics* metrics
 ) {
     switch (settings.kind) {
         case LockStrategyKind::kOptimistic:
-            return std::make_unique<TransactionStrategy>(settings, db, random, ports::TxMode::kOptimistic);
+            return std::make_unique<TransactionStrategy>(settings, db, random, metrics, ports::TxMode::kOptimistic);
         case LockStrategyKind::kPessimistic:
-            return std::make_unique<TransactionStrategy>(settings, db, random, ports::TxMode::kPessimistic);
+            return std::make_unique<TransactionStrategy>(settings, db, random, metrics, ports::TxMode::kPessimistic);
         case LockStrategyKind::kRedis:
             if (lock == nullptr) throw std::invalid_argument("the redis lock strategy needs a DistributedLock");
-            return std::make_unique<LeaseStrategy>(settings, db, *lock, random);
+            return std::make_unique<LeaseStrategy>(settings, db, *lock, random, metrics);
     }
     throw std::invalid_argument("unknown lock strategy");
 }

@@ -11,7 +11,7 @@ namespace {
 std::string TicketsJson(const std::vector<Ticket>& tickets) {
     std::vector<std::string> items;
     for (const auto& t : tickets) {
-        items.push_back(internal::JsonWriter{}
+        items.push_back(JsonWriter{}
                             .Field("ticketId", t.id.value)
                             .Field("seatId", t.seat_id.value)
                             .Field("seatNumber", t.seat_number)
@@ -34,7 +34,7 @@ OutboxEvent PaymentEvent(
     event.event_id = random.Uuid();
     event.aggregate = "payment:" + std::to_string(payment.id.value);
     event.type = std::string(type);
-    event.payload = internal::JsonWriter{}
+    event.payload = JsonWriter{}
                         .Field("eventId", event.event_id)
                         .Field("type", type)
                         .Field("occurredAt", FormatRfc3339(now))
@@ -101,7 +101,7 @@ Result<Receipt> PaymentService::Pay(
 
     auto receipt = RunLocked<Receipt>(
         ctx_.locks,
-        {"reservation:" + std::to_string(reservation_id.value), "user:" + std::to_string(grant->user_id.value)},
+        internal::ReservationLockKeys(reservation_id, {internal::LockKey("user", grant->user_id.value)}),
         [&](ports::UnitOfWork& uow) -> Result<Receipt> {
             const auto now = ctx_.clock.Now();
             IdempotencyCheck check;
@@ -145,10 +145,10 @@ Result<Receipt> PaymentService::Pay(
             std::sort(seat_ids.begin(), seat_ids.end());
             auto seats = uow.FindSeatsForUpdate(seat_ids);
             if (!seats) return Forward(seats.error());
-            for (const auto& seat : *seats) {
+            for (auto& seat : *seats) {
                 // A live hold always holds its seats: seeing otherwise means the reservation read is
                 // stale (another payment won meanwhile), a lost race to retry.
-                if (seat.status != SeatStatus::kHeld || seat.held_by != reservation->id) {
+                if (!seat.SellTo(reservation->id)) {
                     return MakeError(Errc::kAborted, "seat " + std::to_string(seat.number) + " changed while paying");
                 }
             }
@@ -182,7 +182,6 @@ Result<Receipt> PaymentService::Pay(
                 if (!ticket_id) return Forward(ticket_id.error());
                 ticket.id = *ticket_id;
                 out.tickets.push_back(ticket);
-                seat.status = SeatStatus::kSold;
                 if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
             }
 
@@ -207,73 +206,80 @@ Result<Receipt> PaymentService::Pay(
         }
     );
     if (receipt && !receipt->replayed) {
+        if (ctx_.metrics != nullptr) ctx_.metrics->OnSeatsSold(static_cast<std::int64_t>(receipt->tickets.size()));
         // Best effort: the token also lapses by itself, and the paid hold can never be paid again.
         (void)queue_.Revoke(token);
     }
     return receipt;
 }
 
+Result<Payment> PaymentService::FindByReservation(ReservationId reservation) {
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    return internal::RequireFound(
+        (*uow)->FindPaymentByReservation(reservation), "payment of reservation " + std::to_string(reservation.value)
+    );
+}
+
 Result<RefundResult> PaymentService::Refund(PaymentId payment_id) {
-    UserId user_id;
-    {
-        auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-        if (!uow) return Forward(uow.error());
-        auto payment =
-            internal::RequireFound((*uow)->FindPayment(payment_id), "payment " + std::to_string(payment_id.value));
-        if (!payment) return Forward(payment.error());
-        user_id = payment->user_id;
-    }
-    return RunLocked<RefundResult>(
-        ctx_.locks,
-        {"payment:" + std::to_string(payment_id.value), "user:" + std::to_string(user_id.value)},
-        [&](ports::UnitOfWork& uow) -> Result<RefundResult> {
-            const auto now = ctx_.clock.Now();
-            auto payment = internal::RequireFound(uow.FindPaymentForUpdate(payment_id), "payment");
+    // A refund writes the payment and its tickets, its user, and the seats of its tickets.
+    const LockKeys keys{
+        {internal::LockKey("payment", payment_id.value)},
+        [payment_id](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
+            auto payment = uow.FindPayment(payment_id);
             if (!payment) return Forward(payment.error());
-            if (payment->status == PaymentStatus::kRefunded) {
-                return MakeError(Errc::kConflict, "the payment is already refunded");
-            }
-            auto user = internal::RequireFound(uow.FindUserForUpdate(payment->user_id), "user");
-            if (!user) return Forward(user.error());
-            if (user->balance > kMaxBalance - payment->amount) {
-                return MakeError(Errc::kBalanceLimitExceeded, "a balance cannot exceed 1000000000000");
-            }
-            auto reservation = internal::RequireFound(uow.FindReservation(payment->reservation_id), "reservation");
-            if (!reservation) return Forward(reservation.error());
+            if (!*payment) return std::vector<std::string>{};
+            std::vector<std::string> found{internal::LockKey("user", (*payment)->user_id.value)};
             auto tickets = uow.ListTicketsByPayment(payment_id);
             if (!tickets) return Forward(tickets.error());
-
-            std::vector<SeatId> seat_ids;
-            for (const auto& t : *tickets) seat_ids.push_back(t.seat_id);
-            std::sort(seat_ids.begin(), seat_ids.end());
-            auto seats = uow.FindSeatsForUpdate(seat_ids);
-            if (!seats) return Forward(seats.error());
-            for (auto& seat : *seats) {
-                if (seat.status != SeatStatus::kSold || seat.held_by != payment->reservation_id) continue;
-                seat.status = SeatStatus::kAvailable;
-                seat.held_by = {};
-                seat.held_until = {};
-                if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
-            }
-            for (auto& ticket : *tickets) {
-                ticket.status = TicketStatus::kRefunded;
-                if (auto updated = uow.UpdateTicket(ticket); !updated) return Forward(updated.error());
-            }
-
-            user->balance += payment->amount;
-            if (auto updated = uow.UpdateUser(*user); !updated) return Forward(updated.error());
-            LedgerEntry entry{{}, user->id, LedgerType::kRefund, payment->amount, user->balance, now};
-            if (auto inserted = uow.InsertLedgerEntry(entry); !inserted) return Forward(inserted.error());
-
-            payment->status = PaymentStatus::kRefunded;
-            if (auto updated = uow.UpdatePayment(*payment); !updated) return Forward(updated.error());
-            ++payment->version;
-            auto event =
-                PaymentEvent("payment.refunded", *payment, *reservation, *tickets, user->balance, now, ctx_.random);
-            if (auto inserted = uow.InsertOutboxEvent(event); !inserted) return Forward(inserted.error());
-            return RefundResult{*payment, user->balance};
+            for (const auto& t : *tickets) found.push_back(internal::LockKey("seat", t.seat_id.value));
+            return found;
+        }};
+    return RunLocked<RefundResult>(ctx_.locks, keys, [&](ports::UnitOfWork& uow) -> Result<RefundResult> {
+        const auto now = ctx_.clock.Now();
+        auto payment =
+            internal::RequireFound(uow.FindPaymentForUpdate(payment_id), "payment " + std::to_string(payment_id.value));
+        if (!payment) return Forward(payment.error());
+        if (payment->status == PaymentStatus::kRefunded) {
+            return MakeError(Errc::kConflict, "the payment is already refunded");
         }
-    );
+        auto user = internal::RequireFound(uow.FindUserForUpdate(payment->user_id), "user");
+        if (!user) return Forward(user.error());
+        if (user->balance > kMaxBalance - payment->amount) {
+            return MakeError(Errc::kBalanceLimitExceeded, "a balance cannot exceed 1000000000000");
+        }
+        auto reservation = internal::RequireFound(uow.FindReservation(payment->reservation_id), "reservation");
+        if (!reservation) return Forward(reservation.error());
+        auto tickets = uow.ListTicketsByPayment(payment_id);
+        if (!tickets) return Forward(tickets.error());
+
+        std::vector<SeatId> seat_ids;
+        for (const auto& t : *tickets) seat_ids.push_back(t.seat_id);
+        std::sort(seat_ids.begin(), seat_ids.end());
+        auto seats = uow.FindSeatsForUpdate(seat_ids);
+        if (!seats) return Forward(seats.error());
+        for (auto& seat : *seats) {
+            if (!seat.Refund(payment->reservation_id)) continue;
+            if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
+        }
+        for (auto& ticket : *tickets) {
+            ticket.status = TicketStatus::kRefunded;
+            if (auto updated = uow.UpdateTicket(ticket); !updated) return Forward(updated.error());
+        }
+
+        user->balance += payment->amount;
+        if (auto updated = uow.UpdateUser(*user); !updated) return Forward(updated.error());
+        LedgerEntry entry{{}, user->id, LedgerType::kRefund, payment->amount, user->balance, now};
+        if (auto inserted = uow.InsertLedgerEntry(entry); !inserted) return Forward(inserted.error());
+
+        payment->status = PaymentStatus::kRefunded;
+        if (auto updated = uow.UpdatePayment(*payment); !updated) return Forward(updated.error());
+        ++payment->version;
+        auto event =
+            PaymentEvent("payment.refunded", *payment, *reservation, *tickets, user->balance, now, ctx_.random);
+        if (auto inserted = uow.InsertOutboxEvent(event); !inserted) return Forward(inserted.error());
+        return RefundResult{*payment, user->balance};
+    });
 }
 
 }  // namespace ticketing

@@ -10,10 +10,6 @@
 namespace ticketing {
 namespace {
 
-std::string Key(std::string_view kind, std::int64_t id) {
-    return std::string(kind) + ":" + std::to_string(id);
-}
-
 // Ends a HELD reservation with `status` and frees the seats it still holds; paid seats are never touched.
 Result<void> ReleaseHold(ports::UnitOfWork& uow, Reservation& hold, ReservationStatus status) {
     hold.status = status;
@@ -26,10 +22,7 @@ Result<void> ReleaseHold(ports::UnitOfWork& uow, Reservation& hold, ReservationS
     auto seats = uow.FindSeatsForUpdate(ids);
     if (!seats) return Forward(seats.error());
     for (auto& seat : *seats) {
-        if (seat.status != SeatStatus::kHeld || seat.held_by != hold.id) continue;
-        seat.status = SeatStatus::kAvailable;
-        seat.held_by = {};
-        seat.held_until = {};
+        if (!seat.Release(hold.id)) continue;
         if (auto updated = uow.UpdateSeat(seat); !updated) return updated;
     }
     return {};
@@ -67,10 +60,16 @@ Result<Reservation> ReservationService::Hold(
     if (schedule.concert_id != grant->concert_id) {
         return MakeError(Errc::kForbidden, "the queue token is for another concert");
     }
-    std::vector<std::string> keys{"hold-token:" + grant->token};
-    for (auto id : ids) keys.push_back(Key("seat", id.value));
+    std::vector<std::string> known{"hold-token:" + grant->token};
+    for (auto id : ids) known.push_back(internal::LockKey("seat", id.value));
+    // A lapsed hold of this token is ended here: its row and seats are written too.
+    const LockKeys keys{std::move(known), [&](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
+                            auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
+                            if (!existing) return Forward(existing.error());
+                            return *existing ? internal::ReservationKeys(**existing) : std::vector<std::string>{};
+                        }};
 
-    return RunLocked<Reservation>(ctx_.locks, std::move(keys), [&](ports::UnitOfWork& uow) -> Result<Reservation> {
+    return RunLocked<Reservation>(ctx_.locks, keys, [&](ports::UnitOfWork& uow) -> Result<Reservation> {
         const auto now = ctx_.clock.Now();
         auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
         if (!existing) return Forward(existing.error());
@@ -152,20 +151,23 @@ Result<Reservation> ReservationService::Hold(
         // others back to AVAILABLE.
         for (auto& seat : *locked) {
             if (is_requested(seat.id)) {
-                seat.status = SeatStatus::kHeld;
-                seat.held_by = hold.id;
-                seat.held_until = hold.expires_at;
-            } else if (lapsed && seat.status == SeatStatus::kHeld && seat.held_by == lapsed->id) {
-                seat.status = SeatStatus::kAvailable;
-                seat.held_by = {};
-                seat.held_until = {};
-            } else {
+                seat.HoldFor(hold.id, hold.expires_at);
+            } else if (!lapsed || !seat.Release(lapsed->id)) {
                 continue;
             }
             if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
         }
         return hold;
     });
+}
+
+Result<Reservation> ReservationService::Hold(
+    std::string_view token, ScheduleId schedule, std::initializer_list<std::int64_t> seat_ids
+) {
+    std::vector<SeatId> ids;
+    ids.reserve(seat_ids.size());
+    for (auto id : seat_ids) ids.emplace_back(id);
+    return Hold(token, schedule, ids);
 }
 
 Result<Reservation> ReservationService::Get(std::string_view token, ReservationId id) {
@@ -183,7 +185,7 @@ Result<Reservation> ReservationService::Get(std::string_view token, ReservationI
 Result<void> ReservationService::Cancel(std::string_view token, ReservationId id) {
     auto grant = queue_.Authorize(token);
     if (!grant) return Forward(grant.error());
-    return ctx_.locks.Run({Key("reservation", id.value)}, [&](ports::UnitOfWork& uow) -> Result<void> {
+    return ctx_.locks.Run(internal::ReservationLockKeys(id), [&](ports::UnitOfWork& uow) -> Result<void> {
         auto hold = internal::RequireFound(uow.FindReservationForUpdate(id), "reservation " + std::to_string(id.value));
         if (!hold) return Forward(hold.error());
         if (hold->user_id != grant->user_id) return MakeError(Errc::kForbidden, "not your reservation");
@@ -201,6 +203,12 @@ Result<void> ReservationService::Cancel(std::string_view token, ReservationId id
     });
 }
 
+Result<std::int64_t> ReservationService::ActiveHolds() {
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    return (*uow)->CountLiveHolds(ctx_.clock.Now());
+}
+
 Result<std::int64_t> ReservationService::ExpireHolds(std::int64_t limit) {
     std::vector<ReservationId> due;
     {
@@ -213,7 +221,7 @@ Result<std::int64_t> ReservationService::ExpireHolds(std::int64_t limit) {
     std::int64_t expired = 0;
     for (auto id : due) {
         bool released = false;
-        auto done = ctx_.locks.Run({Key("reservation", id.value)}, [&](ports::UnitOfWork& uow) -> Result<void> {
+        auto done = ctx_.locks.Run(internal::ReservationLockKeys(id), [&](ports::UnitOfWork& uow) -> Result<void> {
             released = false;
             auto hold = uow.FindReservationForUpdate(id);
             if (!hold) return Forward(hold.error());

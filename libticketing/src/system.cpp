@@ -1,11 +1,31 @@
+#include <sys/random.h>
+
 #include <array>
-#include <cstdio>
+#include <cerrno>
+#include <cstddef>
+#include <system_error>
 #include <ticketing/app/system.hpp>
 
 namespace ticketing {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// Fills `out` from the OS CSPRNG. getrandom is thread-safe; it returns short only when interrupted.
+template <std::size_t N>
+std::array<std::uint8_t, N> RandomBytes() {
+    std::array<std::uint8_t, N> out{};
+    std::size_t filled = 0;
+    while (filled < N) {
+        const auto got = getrandom(out.data() + filled, N - filled, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            throw std::system_error(errno, std::generic_category(), "getrandom");
+        }
+        filled += static_cast<std::size_t>(got);
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -14,15 +34,11 @@ Timestamp SystemClock::Now() const {
 }
 
 std::string SystemRandom::Token() {
-    std::array<std::uint32_t, 4> words{};
-    {
-        std::lock_guard lock(mutex_);
-        for (auto& w : words) w = device_();
-    }
     std::string out;
     out.reserve(32);
-    for (auto w : words) {
-        for (int shift = 28; shift >= 0; shift -= 4) out += kHex[(w >> shift) & 0xFU];
+    for (auto byte : RandomBytes<16>()) {
+        out += kHex[byte >> 4U];
+        out += kHex[byte & 0xFU];
     }
     return out;
 }
@@ -37,8 +53,8 @@ std::string SystemRandom::Uuid() {
 
 std::uint64_t SystemRandom::Below(std::uint64_t bound) {
     if (bound == 0) return 0;
-    std::lock_guard lock(mutex_);
-    const std::uint64_t value = (std::uint64_t{device_()} << 32) | device_();
+    std::uint64_t value = 0;
+    for (auto byte : RandomBytes<8>()) value = (value << 8U) | byte;
     return value % bound;
 }
 

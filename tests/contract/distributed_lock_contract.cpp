@@ -28,6 +28,14 @@ TEST_P(DistributedLockContract, AcquireReleaseAndFencesGrow) {
     EXPECT_TRUE(other->Held());
 }
 
+// Tokens are max(last + 1, clock µs): they outgrow what an earlier process stored in a shared
+// database, and a fence row far below the clock can be forgotten (RetentionService).
+TEST_P(DistributedLockContract, FencingTokensAreAtLeastTheClockInMicroseconds) {
+    const auto now_us = static_cast<std::uint64_t>(clock_.Now().time_since_epoch().count()) * 1000;
+    auto lease = TK_OK(backend_->Lock().Acquire({"k:a"}, 2s, 100ms));
+    EXPECT_GE(lease->Fences()[0].token, now_us);
+}
+
 TEST_P(DistributedLockContract, WaiterGetsTheLockWhenItIsReleased) {
     auto& lock = backend_->Lock();
     auto held = std::make_unique<std::unique_ptr<ports::Lease>>(TK_OK(lock.Acquire({"k:a"}, 5s, 100ms)));

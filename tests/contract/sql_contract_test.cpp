@@ -9,8 +9,10 @@
 #include <ticketing/memory/memory_lock.hpp>
 #include <ticketing/memory/memory_queue_store.hpp>
 #include <ticketing/sql/sql_database.hpp>
+#include <ticketing/sql/sql_lease_lock.hpp>
 
 #include "contract.hpp"
+#include "expect.hpp"
 #include "services.hpp"
 
 namespace ticketing::testing {
@@ -22,35 +24,56 @@ std::string UniqueSuffix() {
     return std::to_string(::getpid()) + "_" + std::to_string(salt % 100000) + "_" + std::to_string(++counter);
 }
 
-// The parts every SQL backend shares: the database under test plus in-process queue and lock.
+// Which lock a SQL backend offers: the in-process one (the database is what is under test), or
+// SqlLeaseLock over the database (its DistributedLock contract).
+enum class LockKind : std::uint8_t { kMemory, kSqlLease };
+
+// The parts every SQL backend shares: the database under test plus in-process queue and a lock.
 class SqlAdapters : public Backend {
 public:
-    SqlAdapters(const ports::Clock& clock, ports::Random& random) : lock_(clock, random) {}
+    SqlAdapters(const ports::Clock& clock, ports::Random& random, LockKind lock)
+        : clock_(clock), random_(random), kind_(lock), lock_(clock, random) {}
     ports::UnitOfWorkFactory& Db() override { return *db_; }
     ports::QueueStore& Queue() override { return queue_; }
-    ports::DistributedLock& Lock() override { return lock_; }
+    ports::DistributedLock& Lock() override {
+        if (sql_lock_) return *sql_lock_;
+        return lock_;
+    }
 
 protected:
-    std::unique_ptr<sql::SqlDatabase> db_;
+    void Open(const sql::SqlOptions& options) {
+        db_ = OrThrow(sql::SqlDatabase::Open(options));
+        if (kind_ == LockKind::kSqlLease) sql_lock_ = std::make_unique<sql::SqlLeaseLock>(*db_, clock_, random_);
+    }
+    // Before the database goes: nothing may hold a connection then.
+    void Close() {
+        sql_lock_.reset();
+        db_.reset();
+    }
 
 private:
+    const ports::Clock& clock_;
+    ports::Random& random_;
+    LockKind kind_;
+    std::unique_ptr<sql::SqlDatabase> db_;
     memory::MemoryQueueStore queue_;
     memory::MemoryLock lock_;
+    std::unique_ptr<sql::SqlLeaseLock> sql_lock_;
 };
 
 class SqliteAdapters final : public SqlAdapters {
 public:
-    SqliteAdapters(const ports::Clock& clock, ports::Random& random)
-        : SqlAdapters(clock, random),
+    SqliteAdapters(const ports::Clock& clock, ports::Random& random, LockKind lock)
+        : SqlAdapters(clock, random, lock),
           path_(std::filesystem::temp_directory_path() / ("tk-contract-" + UniqueSuffix() + ".db")) {
         sql::SqlOptions options;
         options.url = "sqlite://" + path_.string();
         options.pool_size = 8;
         options.busy_timeout = Millis{5000};
-        db_ = std::make_unique<sql::SqlDatabase>(options);
+        Open(options);
     }
     ~SqliteAdapters() override {
-        db_.reset();
+        Close();
         std::error_code ignored;
         for (const char* suffix : {"", "-wal", "-shm"}) {
             std::filesystem::remove(path_.string() + suffix, ignored);
@@ -63,22 +86,19 @@ private:
 
 class MariadbAdapters final : public SqlAdapters {
 public:
-    MariadbAdapters(const ports::Clock& clock, ports::Random& random, std::string server_url)
-        : SqlAdapters(clock, random), server_url_(std::move(server_url)), database_("t_" + UniqueSuffix()) {
-        sql::CreateMysqlDatabase(server_url_, database_);
+    MariadbAdapters(const ports::Clock& clock, ports::Random& random, std::string server_url, LockKind lock)
+        : SqlAdapters(clock, random, lock), server_url_(std::move(server_url)), database_("t_" + UniqueSuffix()) {
+        OrThrow(sql::CreateMysqlDatabase(server_url_, database_));
         sql::SqlOptions options;
         options.url = sql::WithMysqlDatabase(server_url_, database_);
         options.pool_size = 16;
         options.busy_timeout = Millis{5000};
-        db_ = std::make_unique<sql::SqlDatabase>(options);
+        Open(options);
     }
     ~MariadbAdapters() override {
-        db_.reset();
-        try {
-            sql::DropMysqlDatabase(server_url_, database_);
-        } catch (const std::exception&) {
-            // Best effort: a leftover t_* database is harmless test debris.
-        }
+        Close();
+        // Best effort: a leftover t_* database is harmless test debris.
+        (void)sql::DropMysqlDatabase(server_url_, database_);
     }
 
 private:
@@ -86,9 +106,9 @@ private:
     std::string database_;
 };
 
-BackendFactory SqliteBackend() {
-    return [](const ports::Clock& clock, ports::Random& random) -> std::unique_ptr<Backend> {
-        return std::make_unique<SqliteAdapters>(clock, random);
+BackendFactory SqliteBackend(LockKind lock = LockKind::kMemory) {
+    return [lock](const ports::Clock& clock, ports::Random& random) -> std::unique_ptr<Backend> {
+        return std::make_unique<SqliteAdapters>(clock, random, lock);
     };
 }
 
@@ -98,24 +118,33 @@ void RequireMysql() {
     TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
 }
 
-BackendFactory MariadbBackend() {
-    return [](const ports::Clock& clock, ports::Random& random) -> std::unique_ptr<Backend> {
+BackendFactory MariadbBackend(LockKind lock = LockKind::kMemory) {
+    return [lock](const ports::Clock& clock, ports::Random& random) -> std::unique_ptr<Backend> {
         const auto url = ServiceUrl("TICKETING_TEST_MYSQL");
         if (url.empty()) {
             RequireMysql();
             return MemoryBackend()(clock, random);  // a stand-in the skipped test never uses
         }
-        return std::make_unique<MariadbAdapters>(clock, random, url);
+        return std::make_unique<MariadbAdapters>(clock, random, url, lock);
     };
 }
 
 const BackendParam kSqlite{"sqlite", SqliteBackend(), LockStrategyKind::kOptimistic};
 const BackendParam kMariadb{"mariadb", MariadbBackend(), LockStrategyKind::kOptimistic};
 
-// The queue store and lock here are the memory ones: their contracts run in ticketing_contract_memory.
+// The queue store here is the memory one: its contract runs in ticketing_contract_memory.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(QueueStoreContract);
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(DistributedLockContract);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CatalogCacheContract);
+
+INSTANTIATE_TEST_SUITE_P(
+    Sql,
+    DistributedLockContract,
+    ::testing::Values(
+        BackendParam{"sqlite_lease", SqliteBackend(LockKind::kSqlLease)},
+        BackendParam{"mariadb_lease", MariadbBackend(LockKind::kSqlLease)}
+    ),
+    BackendName{}
+);
 
 INSTANTIATE_TEST_SUITE_P(Sql, UnitOfWorkContract, ::testing::Values(kSqlite, kMariadb), BackendName{});
 

@@ -1,5 +1,6 @@
 // The UnitOfWork contract: every database adapter passes these unchanged.
 #include <thread>
+#include <ticketing/ticketing.hpp>
 
 #include "contract.hpp"
 
@@ -469,6 +470,164 @@ TEST_P(UnitOfWorkContract, KeysCompareByExactBytes) {
 TEST_P(UnitOfWorkContract, FencingTokensBeyondInt64AreRefused) {
     auto uow = Begin();
     TK_EXPECT_ERROR(uow->AdvanceFence("lock:seat:1", ~std::uint64_t{0}), Errc::kInvalidArgument);
+}
+
+TEST_P(UnitOfWorkContract, CountLiveHoldsCountsHeldHoldsNotYetExpired) {
+    const auto now = clock_.Now();
+    ConcertId concert;
+    ScheduleId schedule;
+    UserId user;
+    {
+        auto uow = Begin();
+        schedule = SeedSchedule(*uow, now, 3, &concert);
+        user = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    const auto seats = TK_OK(Begin(ports::TxMode::kRead)->ListSeats(schedule));
+    {
+        auto uow = Begin();
+        TK_OK(uow->InsertReservation(MakeHold(user, concert, schedule, seats[0], "1.a", now)));
+        TK_OK(uow->InsertReservation(MakeHold(user, concert, schedule, seats[1], "1.b", now + 1min)));
+        auto paid = MakeHold(user, concert, schedule, seats[2], "", now);
+        paid.status = ReservationStatus::kPaid;
+        TK_OK(uow->InsertReservation(paid));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    EXPECT_EQ(TK_OK(uow->CountLiveHolds(now)), 2);
+    EXPECT_EQ(TK_OK(uow->CountLiveHolds(now + 5min)), 1);  // the first expires at now + 5min exactly
+    EXPECT_EQ(TK_OK(uow->CountLiveHolds(now + 6min)), 0);
+}
+
+TEST_P(UnitOfWorkContract, PaymentIsFoundByItsReservation) {
+    const auto now = clock_.Now();
+    PaymentId paid;
+    {
+        auto uow = Begin();
+        paid = TK_OK(uow->InsertPayment({{}, ReservationId{7}, UserId{1}, 1000, PaymentStatus::kCompleted, now, 0}));
+        TK_OK(uow->InsertPayment({{}, ReservationId{8}, UserId{1}, 2000, PaymentStatus::kCompleted, now, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    auto found = TK_OK(uow->FindPaymentByReservation(ReservationId{7}));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, paid);
+    EXPECT_EQ(found->amount, 1000);
+    EXPECT_FALSE(TK_OK(uow->FindPaymentByReservation(ReservationId{9})).has_value());
+}
+
+// Every retention delete: only rows past the cutoff, at most `limit` per call, committed or not at all.
+TEST_P(UnitOfWorkContract, RetentionDeletesOldRowsInBoundedBatches) {
+    const auto now = clock_.Now();
+    const auto old = now - 8 * 24h;
+    {
+        auto uow = Begin();
+        for (int i = 0; i < 3; ++i) {
+            const auto key = "k" + std::to_string(i);
+            ASSERT_TRUE(uow->InsertIdempotency({UserId{1}, key, "h", "r", old}).has_value());
+            ASSERT_TRUE(TK_OK(uow->RecordInbox("history", "old-" + std::to_string(i), old)));
+            OutboxEvent e;
+            e.event_id = "old-" + std::to_string(i);
+            e.aggregate = "payment:1";
+            e.type = "payment.completed";
+            e.status = i == 2 ? OutboxStatus::kDead : OutboxStatus::kPublished;  // a dead event stays
+            e.created_at = old;
+            TK_OK(uow->InsertOutboxEvent(e));
+            ASSERT_TRUE(uow->AdvanceFence("lock:seat:" + std::to_string(i), 1000 + static_cast<unsigned>(i)).has_value()
+            );
+        }
+        ASSERT_TRUE(uow->InsertIdempotency({UserId{1}, "fresh", "h", "r", now}).has_value());
+        ASSERT_TRUE(TK_OK(uow->RecordInbox("history", "fresh", now)));
+        OutboxEvent fresh;
+        fresh.event_id = "fresh";
+        fresh.aggregate = "payment:1";
+        fresh.type = "payment.completed";
+        fresh.status = OutboxStatus::kPublished;
+        fresh.created_at = now;
+        TK_OK(uow->InsertOutboxEvent(fresh));
+        ASSERT_TRUE(uow->AdvanceFence("lock:seat:new", 5000).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    const auto cutoff = now - 7 * 24h;
+    {
+        auto uow = Begin();  // dropped: a batch not committed deletes nothing
+        EXPECT_EQ(TK_OK(uow->DeleteIdempotencyBefore(cutoff, 10)), 3);
+    }
+    {
+        auto uow = Begin();
+        EXPECT_EQ(TK_OK(uow->DeleteIdempotencyBefore(cutoff, 2)), 2);
+        EXPECT_EQ(TK_OK(uow->DeleteInboxBefore(cutoff, 2)), 2);
+        EXPECT_EQ(TK_OK(uow->DeletePublishedOutboxBefore(cutoff, 1)), 1);
+        EXPECT_EQ(TK_OK(uow->DeleteFencesBelow(1002, 10)), 2);
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        EXPECT_EQ(TK_OK(uow->DeleteIdempotencyBefore(cutoff, 2)), 1);
+        EXPECT_EQ(TK_OK(uow->DeleteInboxBefore(cutoff, 2)), 1);
+        EXPECT_EQ(TK_OK(uow->DeletePublishedOutboxBefore(cutoff, 5)), 1);
+        EXPECT_EQ(TK_OK(uow->DeleteFencesBelow(1002, 10)), 0);
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin();
+    EXPECT_EQ(TK_OK(uow->DeleteIdempotencyBefore(cutoff, 10)), 0);
+    EXPECT_TRUE(TK_OK(uow->FindIdempotency(UserId{1}, "fresh")).has_value());
+    EXPECT_FALSE(TK_OK(uow->FindIdempotency(UserId{1}, "k0")).has_value());
+    EXPECT_FALSE(TK_OK(uow->RecordInbox("history", "fresh", now)));  // still recorded
+    EXPECT_TRUE(TK_OK(uow->RecordInbox("history", "old-0", now)));   // forgotten
+    EXPECT_FALSE(TK_OK(uow->FindOutboxEvent("old-0")).has_value());
+    EXPECT_TRUE(TK_OK(uow->FindOutboxEvent("old-2")).has_value());
+    EXPECT_TRUE(TK_OK(uow->FindOutboxEvent("fresh")).has_value());
+    // The fence below the cutoff was forgotten; the newer ones still refuse older tokens.
+    EXPECT_TRUE(uow->AdvanceFence("lock:seat:0", 1).has_value());
+    TK_EXPECT_ERROR(uow->AdvanceFence("lock:seat:new", 4999), Errc::kAborted);
+}
+
+// The use case over the same backend: each table shrinks, batch by batch, to what is still young.
+TEST_P(UnitOfWorkContract, RetentionServiceTrimsEveryTableWithinItsBatchBudget) {
+    Settings settings;
+    Ticketing app({backend_->Db(), backend_->Queue(), clock_, random_, &backend_->Lock()}, settings);
+    const auto now = clock_.Now();
+    {
+        auto uow = Begin();
+        for (int i = 0; i < 5; ++i) {
+            const auto id = std::to_string(i);
+            ASSERT_TRUE(uow->InsertIdempotency({UserId{1}, "k" + id, "h", "r", now - 25h}).has_value());
+            ASSERT_TRUE(TK_OK(uow->RecordInbox("history", id, now - 8 * 24h)));
+            OutboxEvent e;
+            e.event_id = id;
+            e.aggregate = "payment:1";
+            e.type = "payment.completed";
+            e.status = OutboxStatus::kPublished;
+            e.created_at = now - 8 * 24h;
+            TK_OK(uow->InsertOutboxEvent(e));
+            // A token from two days ago (the clock in µs), as every lock issues them.
+            const auto two_days_ago_us = static_cast<std::uint64_t>((now - 48h).time_since_epoch().count()) * 1000;
+            ASSERT_TRUE(uow->AdvanceFence("lock:seat:" + id, two_days_ago_us).has_value());
+        }
+        ASSERT_TRUE(
+            uow->AdvanceFence("lock:seat:now", static_cast<std::uint64_t>(now.time_since_epoch().count()) * 1000)
+                .has_value()
+        );
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    RetentionSettings retention = settings.retention;
+    retention.batch_size = 2;
+    retention.max_batches = 5;
+    auto first = TK_OK(app.Retention().RunOnce(retention));
+    EXPECT_FALSE(first.complete);
+    EXPECT_EQ(first.batches, 5);
+    EXPECT_EQ(first.idempotency, 5);  // 2 + 2 + 1: trimmed
+    EXPECT_EQ(first.inbox, 4);        // 2 + 2, budget spent
+    retention.max_batches = 10;
+    auto second = TK_OK(app.Retention().RunOnce(retention));
+    EXPECT_TRUE(second.complete);
+    EXPECT_EQ(second.idempotency, 0);
+    EXPECT_EQ(second.inbox, 1);
+    EXPECT_EQ(second.published_outbox, 5);
+    EXPECT_EQ(second.fences, 5);
+    auto uow = Begin();
+    TK_EXPECT_ERROR(uow->AdvanceFence("lock:seat:now", 1), Errc::kAborted);  // the young fence stays
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ World::World(const BackendFactory& factory, LockStrategyKind strategy, Settings 
     : backend_(factory(clock_, random_)) {
     settings.lock.kind = strategy;
     app_ = std::make_unique<Ticketing>(
-        Backends{backend_->Db(), backend_->Queue(), clock_, random_, &backend_->Lock(), backend_->Cache()},
+        Backends{backend_->Db(), backend_->Queue(), clock_, random_, &backend_->Lock(), backend_->Cache(), &metrics_},
         std::move(settings)
     );
 }

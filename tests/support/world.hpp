@@ -23,6 +23,8 @@ public:
     Ticketing& App() { return *app_; }
     memory::ManualClock& Clock() { return clock_; }
     Backend& Adapters() { return *backend_; }
+    /// What the instance counted so far.
+    AtomicMetrics::Counts Counted() const { return metrics_.Snapshot(); }
 
     UserId NewUser(Money balance = 0, const std::string& name = "kim");
     /// A concert open for reservation from an hour ago for a day, with `schedules` schedules of
@@ -44,6 +46,7 @@ public:
 private:
     memory::ManualClock clock_{kStart};
     SystemRandom random_;
+    AtomicMetrics metrics_;
     std::unique_ptr<Backend> backend_;
     std::unique_ptr<Ticketing> app_;
 };

@@ -35,6 +35,19 @@ TEST_F(BalanceRules, UnknownUsersAreNotFound) {
     TK_EXPECT_ERROR(App().Accounts().CreateUser(""), Errc::kInvalidArgument);
 }
 
+TEST_F(BalanceRules, StoredTextMustBeUtf8) {
+    EXPECT_EQ(TK_OK(App().Accounts().CreateUser("\xEA\xB9\x80")).name, "\xEA\xB9\x80");  // 김
+    auto bad = App().Accounts().CreateUser("kim\xC0\xAF");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);
+    EXPECT_EQ(bad.error().message, "name must be valid UTF-8");
+    const auto user = W().NewUser();
+    auto charged = App().Accounts().Charge(user, 500, "key-\xED\xA0\x80");
+    ASSERT_FALSE(charged);
+    EXPECT_EQ(charged.error().message, "Idempotency-Key must be valid UTF-8");
+    EXPECT_EQ(TK_OK(App().Accounts().GetUser(user)).balance, 0);
+}
+
 TEST_F(BalanceRules, BalanceNeverExceedsTheCap) {
     const auto user = W().NewUser();
     // Reach the cap quickly through the memory database itself.

@@ -1,5 +1,6 @@
 #include <ticketing/domain/entities.hpp>
 #include <ticketing/domain/queue.hpp>
+#include <ticketing/domain/text.hpp>
 #include <ticketing/error.hpp>
 
 #include "unit.hpp"
@@ -25,6 +26,77 @@ TEST(Errors, EveryCodeHasItsStatusAndName) {
     EXPECT_EQ(HttpStatus(Errc::kInternal), 500);
     EXPECT_NE(ExitCode(Errc::kNotFound), ExitCode(Errc::kConflict));
     EXPECT_NE(ExitCode(Errc::kInvalidArgument), 0);
+}
+
+TEST(Seat, HoldReleaseSellAndRefundOnlyMoveTheOwnersSeat) {
+    const ReservationId mine{1};
+    const ReservationId other{2};
+    Seat seat;
+    seat.id = SeatId{7};
+
+    seat.HoldFor(mine, kStart + 5min);
+    EXPECT_EQ(seat.status, SeatStatus::kHeld);
+    EXPECT_EQ(seat.held_by, mine);
+    EXPECT_EQ(seat.held_until, kStart + 5min);
+    EXPECT_EQ(seat.StatusAt(kStart + 5min), SeatStatus::kAvailable);  // a lapsed hold frees it at once
+
+    const Seat held = seat;
+    EXPECT_FALSE(seat.Release(other));
+    EXPECT_FALSE(seat.SellTo(other));
+    EXPECT_FALSE(seat.Refund(mine));  // not sold
+    EXPECT_EQ(seat.status, held.status);
+    EXPECT_EQ(seat.held_by, held.held_by);
+
+    EXPECT_TRUE(seat.Release(mine));
+    EXPECT_EQ(seat.status, SeatStatus::kAvailable);
+    EXPECT_EQ(seat.held_by, ReservationId{});
+    EXPECT_EQ(seat.held_until, Timestamp{});
+    EXPECT_FALSE(seat.Release(mine));  // once
+
+    seat.HoldFor(mine, kStart + 5min);
+    EXPECT_TRUE(seat.SellTo(mine));
+    EXPECT_EQ(seat.status, SeatStatus::kSold);
+    EXPECT_EQ(seat.held_by, mine);     // the paid reservation
+    EXPECT_FALSE(seat.Release(mine));  // a sold seat is not freed by ending a hold
+    EXPECT_FALSE(seat.SellTo(mine));
+    EXPECT_FALSE(seat.Refund(other));
+
+    EXPECT_TRUE(seat.Refund(mine));
+    EXPECT_EQ(seat.status, SeatStatus::kAvailable);
+    EXPECT_EQ(seat.held_by, ReservationId{});
+    EXPECT_EQ(seat.held_until, Timestamp{});
+}
+
+TEST(Text, Utf8IsWellFormedShortestAndWithinUnicode) {
+    for (const char* good :
+         {"",
+          "kim",
+          "\xEA\xB9\x80\xEB\xAF\xBC\xEC\xA7\x80",  // 김민지
+          "caf\xC3\xA9",                           // é
+          "\xE2\x82\xAC",                          // €
+          "\xF0\x9F\x8E\xB5",                      // 🎵
+          "\xED\x9F\xBF",                          // U+D7FF, just below the surrogates
+          "\xEE\x80\x80",                          // U+E000, just above them
+          "\xF4\x8F\xBF\xBF"}) {                   // U+10FFFF, the last code point
+        EXPECT_TRUE(IsValidUtf8(good)) << ::testing::PrintToString(std::string(good));
+    }
+    for (const char* bad : {
+             "\x80",                  // a continuation byte alone
+             "\xC3",                  // cut short
+             "\xE2\x82",              // cut short
+             "\xC3\x28",              // not a continuation byte
+             "\xC0\xAF",              // overlong '/'
+             "\xE0\x80\xAF",          // overlong '/'
+             "\xF0\x80\x80\xAF",      // overlong '/'
+             "\xED\xA0\x80",          // U+D800, a surrogate
+             "\xED\xBF\xBF",          // U+DFFF, a surrogate
+             "\xF4\x90\x80\x80",      // U+110000
+             "\xF8\x88\x80\x80\x80",  // a five-byte form
+             "\xFF",
+             "ok\xFE",
+         }) {
+        EXPECT_FALSE(IsValidUtf8(bad)) << ::testing::PrintToString(std::string(bad));
+    }
 }
 
 TEST(Time, Rfc3339RoundTripsAndRejectsGarbage) {

@@ -89,6 +89,7 @@ TEST_F(PaymentRules, IdempotentPaymentReplaysEvenAfterTheTokenIsRevoked) {
     );
     TK_EXPECT_ERROR(App().Payments().Pay(token_, hold.id, "other-key"), Errc::kUnauthenticated);
     EXPECT_EQ(TK_OK(App().Accounts().GetUser(user_)).balance, 100'000);
+    EXPECT_EQ(W().Counted().seats_sold, 2);  // sold once, not again by the replay
 }
 
 TEST_F(PaymentRules, OnlyTheOwnerPays) {

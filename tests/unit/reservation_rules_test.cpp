@@ -38,6 +38,17 @@ TEST_F(ReservationRules, HoldsAllSeatsForTheHoldTime) {
     EXPECT_EQ(schedules[0].available_seats, 48);
 }
 
+TEST_F(ReservationRules, SeatsCanBeListedInline) {
+    ASSERT_EQ(W().Seats(schedule_, {11, 12}), (std::vector{SeatId{11}, SeatId{12}}));  // the first seats stored
+    auto hold = TK_OK(App().Reservations().Hold(token_, schedule_, {11, 12}));
+    ASSERT_EQ(hold.seats.size(), 2U);
+    EXPECT_EQ(hold.seats[0].number, 11);
+    EXPECT_EQ(hold.seats[1].number, 12);
+    ASSERT_TRUE(App().Reservations().Cancel(token_, hold.id));
+    const auto seat = W().Seats(schedule_, {13})[0];
+    EXPECT_EQ(TK_OK(App().Reservations().Hold(token_, schedule_, {seat})).seats[0].number, 13);
+}
+
 TEST_F(ReservationRules, AllOrNothing) {
     auto other = W().Admit(concert_.concert.id, W().NewUser());
     TK_OK(App().Reservations().Hold(other, schedule_, W().Seats(schedule_, {3})));
@@ -67,6 +78,19 @@ TEST_F(ReservationRules, SeatsOfAnotherScheduleOrConcertAreRefused) {
         Errc::kForbidden
     );
     TK_EXPECT_ERROR(App().Catalog().GetSeatMap(token_, second.schedules[0].id), Errc::kForbidden);
+}
+
+TEST_F(ReservationRules, OperatorsReadAnySeatMapWithoutAToken) {
+    auto hold = TK_OK(Hold({3}));
+    auto other = W().NewConcert(5, 1000);  // no token for it at all
+    auto map = TK_OK(App().Catalog().GetSeatMap(schedule_));
+    ASSERT_EQ(map.seats.size(), 50U);
+    EXPECT_EQ(map.seats[2].status, SeatStatus::kHeld);
+    EXPECT_EQ(map.seats[2].held_by, hold.id);
+    EXPECT_EQ(TK_OK(App().Catalog().GetSeatMap(other.schedules[0].id)).seats.size(), 5U);
+    W().Clock().Advance(1h);  // as of now, like the buyers' map: the lapsed hold frees its seat
+    EXPECT_EQ(TK_OK(App().Catalog().GetSeatMap(schedule_)).seats[2].status, SeatStatus::kAvailable);
+    TK_EXPECT_ERROR(App().Catalog().GetSeatMap(ScheduleId{999}), Errc::kNotFound);
 }
 
 TEST_F(ReservationRules, WaitingTokensCannotHold) {
@@ -180,6 +204,12 @@ TEST_F(ReservationRules, ConcertListAndSchedules) {
     bad.reservation_opens_at = W().Clock().Now();
     bad.reservation_closes_at = W().Clock().Now();
     TK_EXPECT_ERROR(App().Catalog().CreateConcert(bad), Errc::kInvalidArgument);
+    bad.reservation_closes_at = W().Clock().Now() + 1h;
+    bad.title = "Golden Hour \xF4\x90\x80\x80";  // beyond U+10FFFF
+    auto refused = App().Catalog().CreateConcert(bad);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::kInvalidArgument);
+    EXPECT_EQ(refused.error().message, "title must be valid UTF-8");
 }
 
 TEST(HoldLockOrder, ALapsedHoldsSeatsAreLockedInOneSortedBatchWithTheNewOnes) {

@@ -60,7 +60,7 @@ struct MemoryDatabase::State {
     Table<Ticket> tickets;
     Table<OutboxEvent> outbox;
     std::map<std::pair<std::int64_t, std::string>, IdempotencyRecord, std::less<>> idempotency;
-    std::set<std::pair<std::string, std::string>, std::less<>> inbox;
+    std::map<std::pair<std::string, std::string>, Timestamp, std::less<>> inbox;  // -> recorded at
     std::map<std::string, std::uint64_t, std::less<>> fences;
 
     Index ledger_by_user;
@@ -70,6 +70,7 @@ struct MemoryDatabase::State {
     Index tickets_by_user;
     std::map<std::string, std::int64_t, std::less<>> live_tokens;
     std::map<std::int64_t, std::int64_t> issued_ticket_by_seat;
+    std::map<std::int64_t, std::int64_t> payment_by_reservation;
     std::map<std::string, std::int64_t, std::less<>> outbox_by_event_id;
     std::set<std::int64_t> pending_outbox;
     std::set<std::int64_t> dead_outbox;
@@ -292,6 +293,16 @@ public:
         }
         return out;
     }
+    Result<std::int64_t> CountLiveHolds(Timestamp now) override {
+        if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
+        std::shared_lock lock(state_->mutex);
+        std::int64_t live = 0;
+        for (const auto& [token, id] : state_->live_tokens) {
+            const auto& r = state_->reservations.at(id);
+            if (r.status == ReservationStatus::kHeld && r.expires_at > now) ++live;
+        }
+        return live;
+    }
 
     // Payments and tickets.
     Result<PaymentId> InsertPayment(const Payment& payment) override {
@@ -310,6 +321,16 @@ public:
     }
     Result<void> UpdatePayment(const Payment& payment) override {
         return Write(state_->payments, payments_, payment, "payment");
+    }
+    Result<std::optional<Payment>> FindPaymentByReservation(ReservationId reservation) override {
+        if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
+        for (const auto& [id, row] : payments_.rows) {
+            if (row.reservation_id == reservation) return std::optional<Payment>{row};
+        }
+        std::shared_lock lock(state_->mutex);
+        auto it = state_->payment_by_reservation.find(reservation.value);
+        if (it == state_->payment_by_reservation.end()) return std::optional<Payment>{};
+        return std::optional<Payment>{state_->payments.at(it->second)};
     }
     Result<TicketId> InsertTicket(const Ticket& ticket) override {
         if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
@@ -373,16 +394,30 @@ public:
         }
         return out;
     }
-    Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp) override {
+    Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) override {
         if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
         std::pair<std::string, std::string> key{consumer, event_id};
         if (new_inbox_.contains(key)) return false;
         {
             std::shared_lock lock(state_->mutex);
-            if (state_->inbox.contains(key)) return false;
+            if (state_->inbox.contains(key) && !deleted_inbox_.contains(key)) return false;
         }
-        new_inbox_.insert(std::move(key));
+        new_inbox_.emplace(std::move(key), now);
         return true;
+    }
+    Result<std::int64_t> DeletePublishedOutboxBefore(Timestamp cutoff, std::int64_t limit) override {
+        if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
+        std::shared_lock lock(state_->mutex);
+        return StageDeletes(state_->outbox, deleted_outbox_, limit, [&](const OutboxEvent& event) {
+            return event.status == OutboxStatus::kPublished && event.created_at < cutoff;
+        });
+    }
+    Result<std::int64_t> DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) override {
+        if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
+        std::shared_lock lock(state_->mutex);
+        return StageDeletes(state_->inbox, deleted_inbox_, limit, [&](Timestamp recorded) {
+            return recorded < cutoff;
+        });
     }
 
     // Idempotency.
@@ -420,6 +455,18 @@ public:
         deleted_idempotency_.emplace(std::move(id), std::move(seen));
         return {};
     }
+    Result<std::int64_t> DeleteIdempotencyBefore(Timestamp cutoff, std::int64_t limit) override {
+        if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
+        std::shared_lock lock(state_->mutex);
+        std::int64_t deleted = 0;
+        for (const auto& [key, record] : state_->idempotency) {
+            if (deleted == limit) break;
+            if (record.created_at >= cutoff || deleted_idempotency_.contains(key)) continue;
+            deleted_idempotency_.emplace(key, record);  // Validate keeps a record stored again since
+            ++deleted;
+        }
+        return deleted;
+    }
 
     // Fences.
     Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) override {
@@ -435,6 +482,18 @@ public:
         }
         new_fences_[std::string(resource)] = token;
         return {};
+    }
+    Result<std::int64_t> DeleteFencesBelow(std::uint64_t token, std::int64_t limit) override {
+        if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
+        std::shared_lock lock(state_->mutex);
+        std::int64_t deleted = 0;
+        for (const auto& [resource, stored] : state_->fences) {
+            if (deleted == limit) break;
+            if (stored >= token || deleted_fences_.contains(resource)) continue;
+            deleted_fences_.emplace(resource, stored);
+            ++deleted;
+        }
+        return deleted;
     }
 
     Result<void> Commit() override {
@@ -518,6 +577,22 @@ private:
         staged.rows[row.id.value] = std::move(next);
         return {};
     }
+    // Stages the deletion of up to `limit` rows of `table` that `due` accepts and are not staged yet;
+    // Apply erases them. The caller holds the shared table lock.
+    template <class Map, class Due>
+    static std::int64_t StageDeletes(
+        const Map& table, std::set<typename Map::key_type, std::less<>>& staged, std::int64_t limit, Due due
+    ) {
+        std::int64_t deleted = 0;
+        for (const auto& [key, value] : table) {
+            if (deleted == limit) break;
+            if (!due(value) || staged.contains(key)) continue;
+            staged.insert(key);
+            ++deleted;
+        }
+        return deleted;
+    }
+
     template <class Row>
     static void StageNew(Staged<Row>& staged, const Row& row) {
         staged.rows[row.id.value] = row;
@@ -581,8 +656,8 @@ private:
                                                               seen->request_hash == it->second.request_hash;
             if (!same && it != s.idempotency.end()) return Aborted("idempotency key changed since it was read");
         }
-        for (const auto& key : new_inbox_) {
-            if (s.inbox.contains(key)) return Aborted("event already in the inbox");
+        for (const auto& [key, at] : new_inbox_) {
+            if (s.inbox.contains(key) && !deleted_inbox_.contains(key)) return Aborted("event already in the inbox");
         }
         for (const auto& [id, row] : outbox_.rows) {
             if (outbox_.base.at(id) == kNewRow && s.outbox_by_event_id.contains(row.event_id)) {
@@ -620,7 +695,10 @@ private:
             if (!row.live_token.empty()) s.live_tokens[row.live_token] = id;
             s.reservations[id] = row;
         }
-        for (const auto& [id, row] : payments_.rows) s.payments[id] = row;
+        for (const auto& [id, row] : payments_.rows) {
+            s.payments[id] = row;
+            s.payment_by_reservation[row.reservation_id.value] = id;
+        }
         for (const auto& [id, row] : tickets_.rows) {
             s.tickets[id] = row;
             s.tickets_by_payment[row.payment_id.value].insert(id);
@@ -642,7 +720,18 @@ private:
         }
         for (const auto& [key, seen] : deleted_idempotency_) s.idempotency.erase(key);
         for (const auto& [key, record] : new_idempotency_) s.idempotency[key] = record;
-        for (const auto& key : new_inbox_) s.inbox.insert(key);
+        for (auto id : deleted_outbox_) {
+            if (auto it = s.outbox.find(id); it != s.outbox.end()) {
+                s.outbox_by_event_id.erase(it->second.event_id);
+                s.outbox.erase(it);
+            }
+        }
+        for (const auto& key : deleted_inbox_) s.inbox.erase(key);
+        for (const auto& [key, at] : new_inbox_) s.inbox[key] = at;
+        for (const auto& [resource, seen] : deleted_fences_) {
+            // Only the token seen: a fence advanced since (by another unit) keeps its row.
+            if (auto it = s.fences.find(resource); it != s.fences.end() && it->second == seen) s.fences.erase(it);
+        }
         for (const auto& [resource, token] : new_fences_) s.fences[resource] = token;
     }
 
@@ -662,8 +751,11 @@ private:
     std::vector<Schedule> new_schedules_;
     std::map<std::pair<std::int64_t, std::string>, IdempotencyRecord, std::less<>> new_idempotency_;
     std::map<std::pair<std::int64_t, std::string>, std::optional<IdempotencyRecord>, std::less<>> deleted_idempotency_;
-    std::set<std::pair<std::string, std::string>, std::less<>> new_inbox_;
+    std::map<std::pair<std::string, std::string>, Timestamp, std::less<>> new_inbox_;
+    std::set<std::pair<std::string, std::string>, std::less<>> deleted_inbox_;
+    std::set<std::int64_t, std::less<>> deleted_outbox_;
     std::map<std::string, std::uint64_t, std::less<>> new_fences_;
+    std::map<std::string, std::uint64_t, std::less<>> deleted_fences_;  // -> the token seen
 };
 
 }  // namespace

@@ -13,6 +13,24 @@ struct MemoryLock::State {
         Timestamp expires_at;
     };
 
+    bool HeldAt(const std::string& key, Timestamp now) const {
+        auto it = holders.find(key);
+        return it != holders.end() && it->second.expires_at > now;
+    }
+
+    // max(last + 1, clock time in µs), as the Redis lock does: fences never go back, not after a
+    // restart (the database keeps the old maximum) nor after Forget.
+    std::uint64_t NextFence(const std::string& key, Timestamp now) {
+        auto& last = fences[key];
+        last = std::max(last + 1, Micros(now));
+        return last;
+    }
+
+    static std::uint64_t Micros(Timestamp at) {
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(us, 0));
+    }
+
     const ports::Clock& clock;
     ports::Random& random;
     std::mutex mutex;
@@ -73,7 +91,9 @@ Result<std::unique_ptr<ports::Lease>> MemoryLock::Acquire(std::vector<std::strin
     if (keys.empty()) return MakeError(Errc::kInvalidArgument, "no keys to lock");
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    // Drawn before the mutex: the random source must not serialise every acquisition.
     const auto owner = state_->random.Token();
+    const auto nap = std::chrono::microseconds(500 + static_cast<std::int64_t>(state_->random.Below(1500)));
     const auto deadline = std::chrono::steady_clock::now() + wait;
 
     std::unique_lock lock(state_->mutex);
@@ -87,7 +107,7 @@ Result<std::unique_ptr<ports::Lease>> MemoryLock::Acquire(std::vector<std::strin
             std::vector<ports::Fence> fences;
             for (auto& key : keys) {
                 state_->holders[key] = State::Holder{owner, now + ttl};
-                fences.push_back({key, ++state_->fences[key]});
+                fences.push_back({key, state_->NextFence(key, now)});
             }
             return std::make_unique<MemoryLease>(state_, owner, now + ttl, std::move(fences));
         }
@@ -95,9 +115,24 @@ Result<std::unique_ptr<ports::Lease>> MemoryLock::Acquire(std::vector<std::strin
             return MakeError(Errc::kConflict, "lock busy: " + keys.front() + (keys.size() > 1 ? " and others" : ""));
         }
         // Woken by a release; the short bound also notices holders whose time ran out.
-        const auto nap = std::chrono::microseconds(500 + static_cast<std::int64_t>(state_->random.Below(1500)));
         state_->released.wait_for(lock, nap);
     }
+}
+
+std::int64_t MemoryLock::Forget(Millis older_than) {
+    std::lock_guard lock(state_->mutex);
+    const auto now = state_->clock.Now();
+    const auto cutoff = State::Micros(now - older_than);
+    std::int64_t forgotten = 0;
+    for (auto it = state_->fences.begin(); it != state_->fences.end();) {
+        if (it->second < cutoff && !state_->HeldAt(it->first, now)) {
+            it = state_->fences.erase(it);
+            ++forgotten;
+        } else {
+            ++it;
+        }
+    }
+    return forgotten;
 }
 
 }  // namespace ticketing::memory

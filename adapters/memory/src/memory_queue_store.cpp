@@ -45,6 +45,11 @@ using TimeIndex = std::set<std::pair<Timestamp, std::string>>;
 struct Queue {
     std::mutex mutex;
     ConcertId concert;
+    /// Set under `mutex` when DropIdle removed this queue from the store: a caller that found it
+    /// just before acts as if it were not there (or, to add to it, fetches the new one).
+    bool dropped{false};
+    /// Creation or the latest join: ticks and polls do not count (the admission job ticks every queue).
+    Timestamp last_used;
     std::optional<QueueSettings> settings;  // set once an operator changes them
     Timestamp next_tick_at;
     std::int64_t next_seq{1};
@@ -104,28 +109,59 @@ struct Queue {
 
 }  // namespace
 
+using QueuePtr = std::shared_ptr<Queue>;
+
+// A queue with its mutex held, or none when it does not exist (or was dropped meanwhile).
+struct LockedQueue {
+    QueuePtr queue;
+    std::unique_lock<std::mutex> lock;
+
+    explicit operator bool() const { return queue != nullptr; }
+    Queue* operator->() const { return queue.get(); }
+    Queue& operator*() const { return *queue; }
+};
+
 struct MemoryQueueStore::State {
     std::shared_mutex mutex;  // guards the map; each queue has its own mutex
-    std::map<ConcertId, std::unique_ptr<Queue>> queues;
+    std::map<ConcertId, QueuePtr> queues;
 
-    Queue* Find(ConcertId concert) {
-        std::shared_lock lock(mutex);
-        auto it = queues.find(concert);
-        return it == queues.end() ? nullptr : it->second.get();
-    }
-    Queue& Get(ConcertId concert) {
-        if (auto* q = Find(concert)) return *q;
-        std::unique_lock lock(mutex);
-        auto& slot = queues[concert];
-        if (!slot) {
-            slot = std::make_unique<Queue>();
-            slot->concert = concert;
+    LockedQueue Find(ConcertId concert) {
+        QueuePtr q;
+        {
+            std::shared_lock lock(mutex);
+            auto it = queues.find(concert);
+            if (it == queues.end()) return {};
+            q = it->second;
         }
-        return *slot;
+        std::unique_lock lock(q->mutex);
+        if (q->dropped) return {};
+        return {std::move(q), std::move(lock)};
     }
-    Queue* FindByToken(std::string_view token) {
+    // The concert's queue, created (used at `now`) if needed.
+    LockedQueue Get(ConcertId concert, Timestamp now) {
+        for (;;) {
+            if (auto q = Find(concert)) return q;
+            std::unique_lock lock(mutex);
+            auto& slot = queues[concert];
+            if (!slot || slot->dropped) {
+                slot = std::make_shared<Queue>();
+                slot->concert = concert;
+                slot->last_used = now;
+            }
+        }
+    }
+    LockedQueue FindByToken(std::string_view token) {
         auto concert = QueueTokenConcert(token);
-        return concert ? Find(*concert) : nullptr;
+        return concert ? Find(*concert) : LockedQueue{};
+    }
+    // Forgets a queue that holds nothing an operator or a user would miss: no token, default settings,
+    // not created nor joined since `idle_before`. Its per-concert structures (the Fenwick tree grows with every join)
+    // go with it; a later join starts a fresh queue. The caller holds the queue's mutex.
+    void DropIfIdle(Queue& q, Timestamp idle_before) {
+        if (!q.tokens.empty() || q.settings || q.last_used >= idle_before) return;
+        q.dropped = true;
+        std::unique_lock lock(mutex);
+        if (auto it = queues.find(q.concert); it != queues.end() && it->second.get() == &q) queues.erase(it);
     }
 };
 
@@ -136,9 +172,10 @@ MemoryQueueStore::~MemoryQueueStore() = default;
 Result<JoinOutcome> MemoryQueueStore::Join(
     ConcertId concert, UserId user, const std::string& candidate_token, Timestamp now, const QueueSettings& defaults
 ) {
-    Queue& q = state_->Get(concert);
-    std::lock_guard lock(q.mutex);
+    auto locked = state_->Get(concert, now);
+    Queue& q = *locked;
     q.Expire(now);
+    q.last_used = std::max(q.last_used, now);
     if (auto existing = q.token_by_user.find(user.value); existing != q.token_by_user.end()) {
         Entry& e = q.tokens.at(existing->second);
         if (e.status != TokenStatus::kRevoked) {
@@ -162,9 +199,8 @@ Result<JoinOutcome> MemoryQueueStore::Join(
 Result<std::optional<TokenView>> MemoryQueueStore::Lookup(
     std::string_view token, Timestamp now, const QueueSettings& defaults
 ) {
-    Queue* q = state_->FindByToken(token);
-    if (q == nullptr) return std::optional<TokenView>{};
-    std::lock_guard lock(q->mutex);
+    auto q = state_->FindByToken(token);
+    if (!q) return std::optional<TokenView>{};
     q->Expire(now);
     auto it = q->tokens.find(std::string(token));
     if (it == q->tokens.end()) return std::optional<TokenView>{};
@@ -178,17 +214,13 @@ Result<std::optional<TokenView>> MemoryQueueStore::Lookup(
 }
 
 Result<void> MemoryQueueStore::Leave(std::string_view token) {
-    if (Queue* q = state_->FindByToken(token)) {
-        std::lock_guard lock(q->mutex);
-        q->Remove(std::string(token));
-    }
+    if (auto q = state_->FindByToken(token)) q->Remove(std::string(token));
     return {};
 }
 
 Result<void> MemoryQueueStore::Revoke(std::string_view token, Timestamp keep_until) {
-    Queue* q = state_->FindByToken(token);
-    if (q == nullptr) return {};
-    std::lock_guard lock(q->mutex);
+    auto q = state_->FindByToken(token);
+    if (!q) return {};
     auto it = q->tokens.find(std::string(token));
     if (it == q->tokens.end() || it->second.status == TokenStatus::kRevoked) return {};
     Entry e = it->second;
@@ -204,8 +236,8 @@ Result<void> MemoryQueueStore::Revoke(std::string_view token, Timestamp keep_unt
 Result<TickOutcome> MemoryQueueStore::Tick(
     ConcertId concert, Timestamp now, Millis active_ttl, const QueueSettings& defaults
 ) {
-    Queue& q = state_->Get(concert);
-    std::lock_guard lock(q.mutex);
+    auto locked = state_->Get(concert, now);
+    Queue& q = *locked;
     TickOutcome out;
     if (now < q.next_tick_at) return out;
     out.ran = true;
@@ -233,23 +265,22 @@ Result<TickOutcome> MemoryQueueStore::Tick(
 }
 
 Result<std::int64_t> MemoryQueueStore::DropIdle(ConcertId concert, Timestamp idle_before) {
-    Queue* q = state_->Find(concert);
-    if (q == nullptr) return 0;
-    std::lock_guard lock(q->mutex);
+    auto q = state_->Find(concert);
+    if (!q) return 0;
     std::int64_t dropped = 0;
     while (!q->last_seen.empty() && q->last_seen.begin()->first < idle_before) {
         q->Remove(std::string(q->last_seen.begin()->second));
         ++dropped;
     }
+    state_->DropIfIdle(*q, idle_before);
     return dropped;
 }
 
 Result<QueueStats> MemoryQueueStore::Stats(ConcertId concert, Timestamp now, const QueueSettings& defaults) {
     QueueStats out;
     out.settings = defaults;
-    Queue* q = state_->Find(concert);
-    if (q == nullptr) return out;
-    std::lock_guard lock(q->mutex);
+    auto q = state_->Find(concert);
+    if (!q) return out;
     q->Expire(now);
     out.waiting = static_cast<std::int64_t>(q->waiting.size());
     out.active = static_cast<std::int64_t>(q->active.size());
@@ -262,8 +293,8 @@ Result<QueueStats> MemoryQueueStore::Stats(ConcertId concert, Timestamp now, con
 Result<QueueSettings> MemoryQueueStore::UpdateSettings(
     ConcertId concert, const QueueSettingsPatch& patch, Timestamp now, const QueueSettings& defaults
 ) {
-    Queue& q = state_->Get(concert);
-    std::lock_guard lock(q.mutex);
+    auto locked = state_->Get(concert, now);
+    Queue& q = *locked;
     QueueSettings s = q.Settings(defaults);
     if (patch.max_active) s.max_active = *patch.max_active;
     if (patch.admit_per_tick) s.admit_per_tick = *patch.admit_per_tick;

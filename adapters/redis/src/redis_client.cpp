@@ -1,4 +1,5 @@
 #include <hiredis/hiredis.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -10,66 +11,26 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_client.hpp>
 
 namespace ticketing::redis {
 namespace {
 
-// ---- SHA-1 (FIPS 180-1), only to name scripts for EVALSHA ----------------------------------------
-
-std::uint32_t Rotl(std::uint32_t x, int n) {
-    return (x << n) | (x >> (32 - n));
-}
-
+// The name EVALSHA knows a script by: the hex SHA-1 of its source, as SCRIPT LOAD would answer.
 std::string Sha1Hex(std::string_view data) {
-    std::array<std::uint32_t, 5> h{0x67452301U, 0xEFCDAB89U, 0x98BADCFEU, 0x10325476U, 0xC3D2E1F0U};
-    std::string msg(data);
-    const std::uint64_t bit_length = static_cast<std::uint64_t>(data.size()) * 8U;
-    msg.push_back(static_cast<char>(0x80));
-    while (msg.size() % 64 != 56) msg.push_back('\0');
-    for (int i = 7; i >= 0; --i) msg.push_back(static_cast<char>((bit_length >> (i * 8)) & 0xFFU));
-    for (std::size_t chunk = 0; chunk < msg.size(); chunk += 64) {
-        std::array<std::uint32_t, 80> w{};
-        for (std::size_t i = 0; i < 16; ++i) {
-            for (std::size_t b = 0; b < 4; ++b) {
-                w[i] = (w[i] << 8) | static_cast<std::uint8_t>(msg[chunk + i * 4 + b]);
-            }
-        }
-        for (std::size_t i = 16; i < 80; ++i) w[i] = Rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-        auto [a, b, c, d, e] = h;
-        for (std::size_t i = 0; i < 80; ++i) {
-            std::uint32_t f = 0;
-            std::uint32_t k = 0;
-            if (i < 20) {
-                f = (b & c) | (~b & d);
-                k = 0x5A827999U;
-            } else if (i < 40) {
-                f = b ^ c ^ d;
-                k = 0x6ED9EBA1U;
-            } else if (i < 60) {
-                f = (b & c) | (b & d) | (c & d);
-                k = 0x8F1BBCDCU;
-            } else {
-                f = b ^ c ^ d;
-                k = 0xCA62C1D6U;
-            }
-            const std::uint32_t t = Rotl(a, 5) + f + e + k + w[i];
-            e = d;
-            d = c;
-            c = Rotl(b, 30);
-            b = a;
-            a = t;
-        }
-        h[0] += a;
-        h[1] += b;
-        h[2] += c;
-        h[3] += d;
-        h[4] += e;
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int size = 0;
+    if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha1(), nullptr) != 1) {
+        throw std::runtime_error("OpenSSL cannot compute SHA-1");  // a broken crypto library: start-up fails
     }
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    for (auto word : h) {
-        for (int shift = 28; shift >= 0; shift -= 4) out.push_back(kHex[(word >> shift) & 0xFU]);
+    out.reserve(2 * size);
+    for (unsigned int i = 0; i < size; ++i) {
+        out.push_back(kHex[digest[i] >> 4]);
+        out.push_back(kHex[digest[i] & 0xFU]);
     }
     return out;
 }
@@ -156,6 +117,9 @@ private:
     bool was_pending_{false};
 };
 
+constexpr std::string_view kAuthFailed =
+    "authentication failed (a configuration error: check the configured user and password)";
+
 bool StartsWith(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }
@@ -184,7 +148,7 @@ std::optional<std::string> PercentDecode(std::string_view text) {
 
 Result<RedisOptions> ParseRedisUrl(std::string_view url) {
     constexpr std::string_view kScheme = "redis://";
-    if (!StartsWith(url, kScheme)) return MakeError(Errc::kInvalidArgument, "not a redis:// URL: " + std::string(url));
+    if (!StartsWith(url, kScheme)) return MakeError(Errc::kInvalidArgument, "not a redis:// URL: " + RedactUrl(url));
     RedisOptions out;
     std::string_view rest = url.substr(kScheme.size());
     if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
@@ -197,7 +161,7 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
         } else {
             password = PercentDecode(userinfo);
         }
-        if (!user || !password) return MakeError(Errc::kInvalidArgument, "bad percent escape in " + std::string(url));
+        if (!user || !password) return MakeError(Errc::kInvalidArgument, "bad percent escape in " + RedactUrl(url));
         out.user = std::move(*user);
         out.password = std::move(*password);
         rest = rest.substr(at + 1);
@@ -210,7 +174,7 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
         if (!db.empty()) {
             const auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), out.db);
             if (ec != std::errc{} || end != db.data() + db.size() || out.db < 0) {
-                return MakeError(Errc::kInvalidArgument, "bad database number in " + std::string(url));
+                return MakeError(Errc::kInvalidArgument, "bad database number in " + RedactUrl(url));
             }
         }
     }
@@ -218,7 +182,7 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
         auto port = hostport.substr(colon + 1);
         const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
         if (ec != std::errc{} || end != port.data() + port.size() || out.port <= 0 || out.port > 65535) {
-            return MakeError(Errc::kInvalidArgument, "bad port in " + std::string(url));
+            return MakeError(Errc::kInvalidArgument, "bad port in " + RedactUrl(url));
         }
         hostport = hostport.substr(0, colon);
     }
@@ -232,6 +196,9 @@ Result<RedisOptions> ParseRedisUrl(std::string_view url) {
 RedisScript::RedisScript(std::string source) : source_(std::move(source)), sha1_(Sha1Hex(source_)) {}
 
 Error ReplyError(const RedisReply& reply) {
+    // Credentials refused or missing: a configuration error that waiting will not fix. Still
+    // UNAVAILABLE (503: the backend cannot be used), named as such so an operator fixes the setting.
+    constexpr std::string_view kCredentials[] = {"NOAUTH", "WRONGPASS", "NOPERM"};
     // Conditions of the server or its deployment, not bugs: report them as "backend down" (503). A
     // script relays them inside "ERR Error running script ... -CODE ...".
     constexpr std::string_view kTransient[] = {
@@ -244,15 +211,17 @@ Error ReplyError(const RedisReply& reply) {
         "CLUSTERDOWN",
         "MISCONF",
         "NOREPLICAS",
-        "NOAUTH",
-        "WRONGPASS",
         "ERR max number of clients"};
     const bool from_script = StartsWith(reply.str, "ERR Error running script");
-    for (auto transient : kTransient) {
-        if (StartsWith(reply.str, transient) ||
-            (from_script && reply.str.find("-" + std::string(transient)) != std::string::npos)) {
-            return Error{Errc::kUnavailable, "redis: " + reply.str};
-        }
+    const auto is = [&](std::string_view code) {
+        return StartsWith(reply.str, code) ||
+               (from_script && reply.str.find("-" + std::string(code)) != std::string::npos);
+    };
+    for (auto code : kCredentials) {
+        if (is(code)) return Error{Errc::kUnavailable, "redis: " + std::string(kAuthFailed) + ": " + reply.str};
+    }
+    for (auto code : kTransient) {
+        if (is(code)) return Error{Errc::kUnavailable, "redis: " + reply.str};
     }
     return Error{Errc::kInternal, "redis: " + reply.str};
 }
@@ -317,8 +286,15 @@ struct RedisClient::Impl {
         if (!setup.empty()) {
             auto replies = Run(ctx.get(), setup);
             if (!replies) return Forward(replies.error());
-            for (const auto& reply : *replies) {
-                if (reply.IsError()) return MakeError(Errc::kUnavailable, "redis " + Where() + ": " + reply.str);
+            for (std::size_t i = 0; i < replies->size(); ++i) {
+                const auto& reply = (*replies)[i];
+                if (!reply.IsError()) continue;
+                // Any refused AUTH is the credentials' fault, whatever the server's wording.
+                const bool auth = setup[i].front() == "AUTH";
+                return MakeError(
+                    Errc::kUnavailable,
+                    "redis " + Where() + ": " + (auth ? std::string(kAuthFailed) + ": " : std::string{}) + reply.str
+                );
             }
         }
         return ctx;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <sstream>
 #include <thread>
+#include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_client.hpp>
 #include <ticketing/runtime/config.hpp>
 
@@ -93,19 +94,6 @@ std::string FormatDuration(Millis value) {
         if (ms != 0 && ms % scale == 0) return std::to_string(ms / scale) + unit;
     }
     return std::to_string(ms) + "ms";
-}
-
-/// Replaces the password of scheme://user:password@host with ***.
-std::string RedactUrl(std::string_view url) {
-    auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return std::string(url);
-    auto authority_start = scheme_end + 3;
-    auto at = url.find('@', authority_start);
-    auto slash = url.find('/', authority_start);
-    if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return std::string(url);
-    auto colon = url.find(':', authority_start);
-    if (colon == std::string_view::npos || colon > at) return std::string(url);
-    return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
 }
 
 Result<void> CheckDatabaseUrl(std::string_view url) {
@@ -367,6 +355,35 @@ std::vector<Option> MakeOptions() {
             "how long concerts and schedules stay cached",
             TICKETING_FIELD(settings.catalog_cache_ttl)
         ),
+        Duration(
+            "retention.published_outbox_age",
+            "relayed outbox events are deleted after this",
+            TICKETING_FIELD(settings.retention.published_outbox_age)
+        ),
+        Duration(
+            "retention.inbox_age",
+            "consumed event ids are forgotten after this",
+            TICKETING_FIELD(settings.retention.inbox_age)
+        ),
+        Duration(
+            "retention.fence_age",
+            "fencing tokens unused for this long are forgotten (far longer than any lease)",
+            TICKETING_FIELD(settings.retention.fence_age)
+        ),
+        Integer<std::int64_t>(
+            "retention.batch_size",
+            "rows deleted per transaction",
+            TICKETING_FIELD(settings.retention.batch_size),
+            1,
+            100'000
+        ),
+        Integer<std::int32_t>(
+            "retention.max_batches",
+            "batches per retention run at most",
+            TICKETING_FIELD(settings.retention.max_batches),
+            1,
+            100'000
+        ),
         Switch("jobs.enabled", "run the background jobs in this process", TICKETING_FIELD(jobs.enabled), false),
         Duration(
             "jobs.admission_interval",
@@ -473,15 +490,6 @@ Result<void> OneLinePerError(const std::vector<std::string>& errors) {
     return tl::unexpected(Invalid(message));
 }
 
-Result<void> CheckCombination(const Config& c) {
-    std::vector<std::string> errors;
-    if (c.settings.lock.backoff_base > c.settings.lock.backoff_max)
-        errors.push_back("lock.backoff_base must not exceed lock.backoff_max");
-    if (c.settings.outbox.backoff_base > c.settings.outbox.backoff_max)
-        errors.push_back("outbox.backoff_base must not exceed outbox.backoff_max");
-    return OneLinePerError(errors);
-}
-
 }  // namespace
 
 const std::vector<ConfigOption>& ConfigOptions() {
@@ -532,7 +540,8 @@ Result<Config> LoadConfig(const ConfigInput& input) {
     for (const auto& [key, value] : input.flags) apply(key, value, FindOption(key) ? FindOption(key)->spec.flag : key);
 
     if (auto failed = OneLinePerError(errors); !failed) return tl::unexpected(failed.error());
-    if (auto ok = CheckCombination(config); !ok) return tl::unexpected(ok.error());
+    // Each value passed its own check; the core's rules catch what is wrong only in combination.
+    if (auto valid = ValidateSettings(config.settings); !valid) return tl::unexpected(valid.error());
     return config;
 }
 

@@ -15,6 +15,7 @@
 #include <ticketing/redis/redis_queue_store.hpp>
 #include <ticketing/runtime/runtime.hpp>
 #include <ticketing/sql/sql_database.hpp>
+#include <ticketing/sql/sql_lease_lock.hpp>
 
 #include "log_event_sink.hpp"
 
@@ -124,7 +125,12 @@ struct Runtime::State {
     std::unique_ptr<sql::SqlDatabase> db;
     std::shared_ptr<redis::RedisClient> redis;
     std::unique_ptr<ports::QueueStore> queue;
-    std::unique_ptr<ports::DistributedLock> lock;
+    AtomicMetrics metrics;
+    std::unique_ptr<ports::DistributedLock> lock;  ///< the redis strategy's lease lock
+    memory::MemoryLock* memory_lock{nullptr};      ///< `lock` when in-process: its fences need trimming
+    /// Guards the jobs: Redis when configured, else the database, so every process sharing it agrees.
+    ports::DistributedLock* job_lock{nullptr};
+    std::unique_ptr<sql::SqlLeaseLock> sql_lease_lock;
     std::unique_ptr<ports::CatalogCache> cache;
     std::unique_ptr<ports::EventSink> sink;
     std::optional<Ticketing> app;
@@ -141,18 +147,20 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
     if (dir_error) {
         return MakeError(Errc::kUnavailable, "cannot create the data dir " + c.data_dir + ": " + dir_error.message());
     }
-    try {
-        state->db = std::make_unique<sql::SqlDatabase>(sql::SqlOptions{
-            .url = c.database.empty() ? SqliteUrl(c.data_dir) : c.database,
-            .pool_size = static_cast<std::size_t>(c.db_pool_size),
-        });
-    } catch (const std::exception& e) {
-        return MakeError(Errc::kUnavailable, std::string("database: ") + e.what());
-    }
+    auto db = sql::SqlDatabase::Open({
+        .url = c.database.empty() ? SqliteUrl(c.data_dir) : c.database,
+        .pool_size = static_cast<std::size_t>(c.db_pool_size),
+    });
+    if (!db) return MakeError(db.error().code, "database: " + db.error().message);
+    state->db = std::move(*db);
 
     if (c.redis.empty()) {
         state->queue = std::make_unique<memory::MemoryQueueStore>();
-        state->lock = std::make_unique<memory::MemoryLock>(state->clock, state->random);
+        auto memory_lock = std::make_unique<memory::MemoryLock>(state->clock, state->random);
+        state->memory_lock = memory_lock.get();
+        state->lock = std::move(memory_lock);
+        state->sql_lease_lock = std::make_unique<sql::SqlLeaseLock>(*state->db, state->clock, state->random);
+        state->job_lock = state->sql_lease_lock.get();
         state->cache = std::make_unique<memory::MemoryCatalogCache>(state->clock);
     } else {
         auto options = redis::ParseRedisUrl(c.redis);
@@ -164,6 +172,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
         state->lock = std::make_unique<redis::RedisLock>(
             state->redis, redis::RedisLockOptions{.key_prefix = c.redis_prefix, .renew = true}
         );
+        state->job_lock = state->lock.get();
         state->cache =
             std::make_unique<redis::RedisCatalogCache>(state->redis, redis::RedisCatalogCacheOptions{c.redis_prefix});
     }
@@ -174,7 +183,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
     if (!sink) return Forward(sink.error());
     state->sink = std::move(*sink);
 
-    state->app.emplace(
+    auto app = Ticketing::Create(
         Backends{
             .db = *state->db,
             .queue = *state->queue,
@@ -182,9 +191,12 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
             .random = state->random,
             .lock = state->lock.get(),
             .cache = state->cache.get(),
+            .metrics = &state->metrics,
         },
         c.settings
     );
+    if (!app) return Forward(app.error());
+    state->app.emplace(std::move(*app));
     return std::unique_ptr<Runtime>(new Runtime(std::move(state)));
 }
 
@@ -192,7 +204,8 @@ Runtime::Runtime(std::unique_ptr<State> state) : state_(std::move(state)) {
     State& s = *state_;
     const JobSettings& jobs = s.config.jobs;
     auto add = [&](std::string name, Millis interval, Job::Work work) {
-        s.jobs.push_back(std::make_unique<Job>(std::move(name), interval, *s.lock, jobs.lease_ttl, std::move(work)));
+        s.jobs.push_back(std::make_unique<Job>(std::move(name), interval, *s.job_lock, jobs.lease_ttl, std::move(work))
+        );
     };
     add("admission", jobs.admission_interval, [&s] { return s.app->Queue().TickAll(); });
     add("hold_expiry", jobs.hold_expiry_interval, [&s]() -> Result<std::int64_t> {
@@ -214,6 +227,12 @@ Runtime::Runtime(std::unique_ptr<State> state) : state_(std::move(state)) {
             auto handled = relayed->published + relayed->failed + relayed->dead;
             if (handled < s.config.jobs.outbox_batch || relayed->failed > 0) return total;
         }
+    });
+    add("retention", jobs.retention_interval, [&s]() -> Result<std::int64_t> {
+        auto deleted = s.app->Retention().RunOnce(s.config.settings.retention);
+        if (!deleted) return Forward(deleted.error());
+        std::int64_t forgotten = s.memory_lock ? s.memory_lock->Forget(s.config.settings.retention.fence_age) : 0;
+        return deleted->idempotency + deleted->inbox + deleted->published_outbox + deleted->fences + forgotten;
     });
 }
 
@@ -256,7 +275,20 @@ std::vector<Probe> Runtime::CheckReadiness() {
 }
 
 Counters Runtime::ReadCounters() const {
-    return {};
+    auto counts = state_->metrics.Snapshot();
+    Counters out;
+    for (std::size_t i = 0; i < out.locks.size(); ++i) {
+        auto kind = static_cast<LockStrategyKind>(i);
+        out.locks[i] = {
+            .attempts = counts.Lock(kind, ports::LockEvent::kAttempt),
+            .version_conflicts = counts.Lock(kind, ports::LockEvent::kVersionConflict),
+            .retries = counts.Lock(kind, ports::LockEvent::kRetry),
+            .lock_waits = counts.Lock(kind, ports::LockEvent::kLockWait),
+            .conflicts = counts.Lock(kind, ports::LockEvent::kConflictGivenUp),
+        };
+    }
+    out.seats_sold = counts.seats_sold;
+    return out;
 }
 
 Result<Gauges> Runtime::ReadGauges() {
@@ -264,6 +296,9 @@ Result<Gauges> Runtime::ReadGauges() {
     auto outbox = state_->app->Outbox().Stats();
     if (!outbox) return Forward(outbox.error());
     gauges.outbox = *outbox;
+    auto holds = state_->app->Reservations().ActiveHolds();
+    if (!holds) return Forward(holds.error());
+    gauges.holds_active = *holds;
     auto concerts = state_->queue->Concerts();
     if (!concerts) return Forward(concerts.error());
     for (auto concert : *concerts) {

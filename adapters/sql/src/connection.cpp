@@ -6,13 +6,14 @@
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
+#include <ticketing/redact.hpp>
 
 #include "detail.hpp"
 
 namespace ticketing::sql::detail {
 namespace {
 
-// SQLite primary result codes (extended codes are masked off).
+// SQLite result codes. Connections report extended codes; the low byte is the primary code.
 constexpr int kSqliteBusy = 5;
 constexpr int kSqliteLocked = 6;
 constexpr int kSqliteReadonly = 8;
@@ -21,6 +22,8 @@ constexpr int kSqliteCorrupt = 11;
 constexpr int kSqliteFull = 13;
 constexpr int kSqliteCantOpen = 14;
 constexpr int kSqliteConstraint = 19;
+constexpr int kSqliteConstraintPrimaryKey = 1555;
+constexpr int kSqliteConstraintUnique = 2067;
 constexpr int kSqliteNotADb = 26;
 
 // MySQL / MariaDB server and client error numbers.
@@ -31,6 +34,7 @@ constexpr unsigned kMysqlDeadlock = 1213;
 constexpr unsigned kMysqlCheckFailed = 4025;
 constexpr unsigned kMysqlCheckFailedOracle = 3819;
 constexpr unsigned kMysqlDataTooLong = 1406;
+constexpr unsigned kMysqlColumnNotNull = 1048;
 constexpr unsigned kMysqlTooManyConnections = 1040;
 constexpr unsigned kMysqlServerShutdown = 1053;
 constexpr unsigned kMysqlQueryInterrupted = 1317;
@@ -50,13 +54,21 @@ bool IsMysqlConnectionLoss(unsigned code) {
            (code >= kMysqlFirstClientError && code <= kMysqlLastClientError);
 }
 
-std::string PercentDecode(std::string_view text) {
+sqlite_api::sqlite3* SqliteHandle(soci::session& session) {
+    return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
+}
+
+tl::unexpected<Error> BadUrl(std::string message) {
+    return MakeError(Errc::kInvalidArgument, std::move(message));
+}
+
+Result<std::string> PercentDecode(std::string_view text) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '%' && i + 2 < text.size()) {
             unsigned value = 0;
             auto [end, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-            if (ec != std::errc{} || end != text.data() + i + 3) throw std::runtime_error("bad percent escape in URL");
+            if (ec != std::errc{} || end != text.data() + i + 3) return BadUrl("bad percent escape in URL");
             out.push_back(static_cast<char>(value));
             i += 2;
         } else {
@@ -67,46 +79,47 @@ std::string PercentDecode(std::string_view text) {
 }
 
 // SOCI's connect strings are "key=value" separated by spaces: keep values simple.
-std::string CheckedValue(std::string value, std::string_view what) {
+Result<std::string> CheckedValue(std::string value, std::string_view what) {
     if (std::any_of(value.begin(), value.end(), [](char c) {
             return std::isspace(static_cast<unsigned char>(c)) != 0 || c == '\'' || c == '"';
         })) {
-        throw std::runtime_error("the " + std::string(what) + " must not contain spaces or quotes");
+        return BadUrl("the " + std::string(what) + " must not contain spaces or quotes");
     }
     return value;
+}
+
+// A %-decoded URL part that is also safe in a connect string.
+Result<std::string> CheckedPart(std::string_view text, std::string_view what) {
+    return PercentDecode(text).and_then([&](std::string value) { return CheckedValue(std::move(value), what); });
 }
 
 std::int64_t WholeSeconds(Millis ms) {
     return std::max<std::int64_t>(1, (ms.count() + 999) / 1000);
 }
 
-Endpoint ParseSqlite(std::string_view rest) {
-    if (rest.empty()) throw std::runtime_error("sqlite URL without a file path: use sqlite:///path/to/file.db");
+Result<Endpoint> ParseSqlite(std::string_view rest) {
+    if (rest.empty()) return BadUrl("sqlite URL without a file path: use sqlite:///path/to/file.db");
     if (rest == ":memory:") {
-        throw std::runtime_error("sqlite in-memory databases are per connection: use a file (sqlite:///path/to/file.db)"
-        );
+        return BadUrl("sqlite in-memory databases are per connection: use a file (sqlite:///path/to/file.db)");
     }
+    auto path = CheckedPart(rest, "sqlite path");
+    if (!path) return Forward(path.error());
     Endpoint out;
     out.dialect = &SqliteDialect();
-    out.database = CheckedValue(PercentDecode(rest), "sqlite path");
+    out.database = std::move(*path);
     out.connect_string = "db=" + out.database;
-    out.display = "sqlite://" + std::string(rest);
     return out;
 }
 
-Endpoint ParseMysql(std::string_view scheme, std::string_view rest, const SqlOptions& options) {
+Result<Endpoint> ParseMysql(std::string_view rest, const SqlOptions& options) {
     const auto at = rest.rfind('@');
-    if (at == std::string_view::npos)
-        throw std::runtime_error("mysql URL needs user@host: mysql://user:pass@host:port/db");
+    if (at == std::string_view::npos) return BadUrl("mysql URL needs user@host: mysql://user:pass@host:port/db");
     const auto credentials = rest.substr(0, at);
     auto location = rest.substr(at + 1);
     const auto colon = credentials.find(':');
-    const auto user = PercentDecode(credentials.substr(0, colon));
-    const auto password =
-        colon == std::string_view::npos ? std::string{} : PercentDecode(credentials.substr(colon + 1));
     const auto slash = location.find('/');
     if (slash == std::string_view::npos || slash + 1 == location.size()) {
-        throw std::runtime_error("mysql URL without a database name: mysql://user:pass@host:port/db");
+        return BadUrl("mysql URL without a database name: mysql://user:pass@host:port/db");
     }
     auto database = location.substr(slash + 1);
     if (const auto query = database.find('?'); query != std::string_view::npos) database = database.substr(0, query);
@@ -118,23 +131,29 @@ Endpoint ParseMysql(std::string_view scheme, std::string_view rest, const SqlOpt
         const auto text = host_port.substr(port_colon + 1);
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
         if (ec != std::errc{} || end != text.data() + text.size() || port <= 0 || port > 65535) {
-            throw std::runtime_error("bad port in mysql URL: '" + std::string(text) + "'");
+            return BadUrl("bad port in mysql URL: '" + std::string(text) + "'");
         }
     }
-    if (user.empty() || host.empty()) throw std::runtime_error("mysql URL needs a user and a host");
+    auto user = CheckedPart(credentials.substr(0, colon), "user");
+    auto password = CheckedPart(colon == std::string_view::npos ? "" : credentials.substr(colon + 1), "password");
+    auto checked_host = CheckedValue(std::string(host), "host");
+    auto checked_database = CheckedValue(std::string(database), "database name");
+    for (const auto* part : {&user, &password, &checked_host, &checked_database}) {
+        if (!*part) return Forward(part->error());
+    }
+    if (user->empty() || host.empty()) return BadUrl("mysql URL needs a user and a host");
 
     Endpoint out;
     out.dialect = &MysqlDialect();
-    out.database = CheckedValue(std::string(database), "database name");
-    out.connect_string = "db=" + out.database + " user=" + CheckedValue(user, "user");
-    if (!password.empty()) out.connect_string += " password=" + CheckedValue(password, "password");
-    out.connect_string += " host=" + CheckedValue(std::string(host), "host") + " port=" + std::to_string(port);
+    out.database = std::move(*checked_database);
+    out.connect_string = "db=" + out.database + " user=" + *user;
+    if (!password->empty()) out.connect_string += " password=" + *password;
+    out.connect_string += " host=" + *checked_host + " port=" + std::to_string(port);
     out.connect_string += " connect_timeout=" + std::to_string(WholeSeconds(options.connect_timeout));
     // Bounds a read from a server that stopped answering; lock waits end well before it.
     const auto io_timeout = std::max<std::int64_t>(30, 3 * WholeSeconds(options.busy_timeout));
     out.connect_string +=
         " read_timeout=" + std::to_string(io_timeout) + " write_timeout=" + std::to_string(io_timeout);
-    out.display = std::string(scheme) + "://" + user + "@" + std::string(host_port) + "/" + out.database;
     return out;
 }
 
@@ -151,6 +170,7 @@ const Dialect& SqliteDialect() {
         "INSERT INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at) ON CONFLICT DO NOTHING",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
+        "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {where} LIMIT :n)",
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
         // The database write lock, held to COMMIT: DDL is transactional in SQLite.
         "BEGIN IMMEDIATE",
@@ -170,6 +190,7 @@ const Dialect& MysqlDialect() {
         "INSERT IGNORE INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at)",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",
+        "DELETE FROM {table} WHERE {where} LIMIT :n",
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
         "AND table_name = 'schema_version'",
         // A named server lock per database: DDL commits implicitly, so no transaction can cover it.
@@ -179,23 +200,28 @@ const Dialect& MysqlDialect() {
     return kDialect;
 }
 
-Endpoint ParseUrl(const std::string& url, const SqlOptions& options) {
+Result<Endpoint> ParseUrl(const std::string& url, const SqlOptions& options) {
     const auto sep = url.find("://");
     if (sep == std::string::npos) {
-        throw std::runtime_error(
-            "bad database URL '" + url + "': expected sqlite:///path/file.db or mysql://user:pass@host:port/db"
+        return BadUrl(
+            "bad database URL '" + RedactUrl(url) +
+            "': expected sqlite:///path/file.db or mysql://user:pass@host:port/db"
         );
     }
     const std::string_view scheme(url.data(), sep);
     const std::string_view rest(url.data() + sep + 3, url.size() - sep - 3);
-    if (scheme == "sqlite" || scheme == "sqlite3") return ParseSqlite(rest);
-    if (scheme == "mysql" || scheme == "mariadb") return ParseMysql(scheme, rest, options);
-    throw std::runtime_error("unsupported database URL scheme '" + std::string(scheme) + "': use sqlite or mysql");
+    Result<Endpoint> out = BadUrl("unsupported database URL scheme '" + std::string(scheme) + "': use sqlite or mysql");
+    if (scheme == "sqlite" || scheme == "sqlite3") out = ParseSqlite(rest);
+    if (scheme == "mysql" || scheme == "mariadb") out = ParseMysql(rest, options);
+    if (out) out->display = RedactUrl(url);
+    return out;
 }
 
 std::unique_ptr<soci::session> Connect(const Endpoint& endpoint, const SqlOptions& options) {
     if (endpoint.dialect->kind == DialectKind::kSqlite) {
         auto sql = std::make_unique<soci::session>(soci::sqlite3, endpoint.connect_string);
+        // Extended codes tell a duplicate key (a lost race) from a CHECK violation (a refused value).
+        sqlite_api::sqlite3_extended_result_codes(SqliteHandle(*sql), 1);
         *sql << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count());
         // WAL: readers never block the writer. Persistent in the file; the first connection sets it.
         try {
@@ -218,18 +244,27 @@ std::unique_ptr<soci::session> Connect(const Endpoint& endpoint, const SqlOption
     return sql;
 }
 
-Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string_view what) {
+Failure Translate(const Dialect& dialect, soci::session& session, const soci::soci_error& e, std::string_view what) {
     const std::string message = std::string(what) + ": " + e.what();
     if (dialect.kind == DialectKind::kSqlite) {
         const auto* error = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
         if (error == nullptr) return {{Errc::kInternal, message}, false};
-        switch (error->result() & 0xff) {
+        const int code = error->result();
+        switch (code & 0xff) {
             case kSqliteBusy:
             case kSqliteLocked:
-                // Another writer got there first (or our snapshot went stale): retry the whole unit.
+                // SQLite runs the busy handler (which waits up to busy_timeout) only when no read
+                // transaction is open: waiting while holding a snapshot could deadlock, so it fails at
+                // once and keeps the snapshot. A BUSY that left a transaction open is a lost race.
+                if (sqlite_api::sqlite3_txn_state(SqliteHandle(session), nullptr) == SQLITE_TXN_NONE) {
+                    return {{Errc::kConflict, message}, false};
+                }
                 return {{Errc::kAborted, message}, false};
             case kSqliteConstraint:
-                return {{Errc::kAborted, message}, false};
+                if (code == kSqliteConstraintUnique || code == kSqliteConstraintPrimaryKey) {
+                    return {{Errc::kAborted, message}, false};
+                }
+                return {{Errc::kInvalidArgument, message}, false};
             case kSqliteReadonly:
             case kSqliteIoErr:
             case kSqliteCorrupt:
@@ -251,11 +286,12 @@ Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string
         case kMysqlDuplicateEntry:
         case kMysqlDuplicateEntryWithKey:
         case kMysqlDeadlock:
-        case kMysqlCheckFailed:
-        case kMysqlCheckFailedOracle:
             return {{Errc::kAborted, message}, false};
         case kMysqlLockWaitTimeout:
             return {{Errc::kConflict, message}, false};
+        case kMysqlCheckFailed:
+        case kMysqlCheckFailedOracle:
+        case kMysqlColumnNotNull:
         case kMysqlDataTooLong:
         case kMysqlBadString:
         case kMysqlOutOfRange:
@@ -268,15 +304,6 @@ Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string
         return {{Errc::kUnavailable, message}, true};
     }
     return {{Errc::kInternal, message}, false};
-}
-
-bool IsLockTimeout(const Dialect& dialect, const soci::soci_error& e) {
-    if (dialect.kind == DialectKind::kSqlite) {
-        const auto* error = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
-        return error != nullptr && (error->result() & 0xff) == kSqliteBusy;
-    }
-    const auto* error = dynamic_cast<const soci::mysql_soci_error*>(&e);
-    return error != nullptr && error->err_num_ == kMysqlLockWaitTimeout;
 }
 
 Pool::Pool(Endpoint endpoint, SqlOptions options) : endpoint_(std::move(endpoint)), options_(std::move(options)) {

@@ -34,6 +34,9 @@ struct Dialect {
     std::string_view inbox_insert;
     /// Stores max(stored, :token) for :resource; the caller then reads back what is stored.
     std::string_view fence_upsert;
+    /// Retention deletes at most :n rows matching {where} of {table}. MariaDB has DELETE ... LIMIT;
+    /// SQLite only in builds with SQLITE_ENABLE_UPDATE_DELETE_LIMIT, so it picks the rowids first.
+    std::string_view bounded_delete;
     /// One row, 1 when the schema_version table exists.
     std::string_view schema_version_exists;
     /// Serializes migrations across processes: taken before reading schema_version.
@@ -49,11 +52,11 @@ struct Endpoint {
     const Dialect* dialect{nullptr};
     std::string connect_string;  ///< SOCI's "key=value ..." form
     std::string database;        ///< the MySQL database, or the SQLite file path
-    std::string display;         ///< the URL without its password, for messages
+    std::string display;         ///< the URL with its password redacted (RedactUrl), for messages
 };
 
-/// Throws std::runtime_error when the URL is malformed.
-Endpoint ParseUrl(const std::string& url, const SqlOptions& options);
+/// INVALID_ARGUMENT, with the reason, when the URL is malformed.
+Result<Endpoint> ParseUrl(const std::string& url, const SqlOptions& options);
 
 /// Opens a session and applies the per-connection settings (busy timeout, lock wait, isolation).
 /// Throws soci::soci_error.
@@ -65,10 +68,15 @@ struct Failure {
     bool discard_session{false};
 };
 
-Failure Translate(const Dialect& dialect, const soci::soci_error& e, std::string_view what);
-
-/// True when `e` is SQLite's "database is locked" / MySQL's lock wait timeout.
-bool IsLockTimeout(const Dialect& dialect, const soci::soci_error& e);
+/// The one rule (adapters/sql/README.md, "Error translation"), the same on both dialects:
+/// - a lock wait past its bound (busy_timeout / innodb_lock_wait_timeout) is CONFLICT;
+/// - a lost race (deadlock victim, stale SQLite snapshot, duplicate key) is ABORTED: the lock
+///   strategy reruns the unit of work;
+/// - a value the schema refuses (CHECK, NOT NULL, too long, out of range, bad UTF-8) is
+///   INVALID_ARGUMENT: the same value would be refused again;
+/// - a lost connection or an unusable database is UNAVAILABLE, and the session is discarded.
+/// `session` is the one `e` came from (SQLite: whether the failed statement waited).
+Failure Translate(const Dialect& dialect, soci::session& session, const soci::soci_error& e, std::string_view what);
 
 /// A bounded pool of sessions. A session is used by one unit of work (one thread) at a time; a dead
 /// one is dropped and a fresh connection made on the next Acquire.
@@ -117,3 +125,11 @@ std::unique_ptr<ports::UnitOfWork> MakeUnitOfWork(
 );
 
 }  // namespace ticketing::sql::detail
+
+namespace ticketing::sql {
+
+struct SqlDatabase::State {
+    std::shared_ptr<detail::Pool> pool;
+};
+
+}  // namespace ticketing::sql

@@ -1,13 +1,10 @@
 #include <stdexcept>
+#include <ticketing/redact.hpp>
 #include <ticketing/sql/sql_database.hpp>
 
 #include "detail.hpp"
 
 namespace ticketing::sql {
-
-struct SqlDatabase::State {
-    std::shared_ptr<detail::Pool> pool;
-};
 
 namespace {
 
@@ -21,7 +18,7 @@ Result<T> WithSession(detail::Pool& pool, std::string_view what, F&& body) {
         pool.Release(std::move(*session), true);
         return out;
     } catch (const soci::soci_error& e) {
-        auto failure = detail::Translate(*pool.endpoint().dialect, e, what);
+        auto failure = detail::Translate(*pool.endpoint().dialect, **session, e, what);
         pool.Release(std::move(*session), !failure.discard_session);
         return tl::unexpected<Error>(std::move(failure.error));
     } catch (const std::exception& e) {
@@ -30,39 +27,53 @@ Result<T> WithSession(detail::Pool& pool, std::string_view what, F&& body) {
     }
 }
 
-void RunAdmin(const std::string& server_url, const std::string& statement) {
+Result<void> RunAdmin(const std::string& server_url, const std::string& statement) {
     SqlOptions options;
     options.url = server_url;
     auto endpoint = detail::ParseUrl(server_url, options);
-    if (endpoint.dialect->kind != detail::DialectKind::kMysql) {
-        throw std::runtime_error("database administration is for mysql URLs only");
+    if (!endpoint) return Forward(endpoint.error());
+    if (endpoint->dialect->kind != detail::DialectKind::kMysql) {
+        return MakeError(Errc::kInvalidArgument, "database administration is for mysql URLs only");
+    }
+    std::unique_ptr<soci::session> sql;
+    try {
+        sql = detail::Connect(*endpoint, options);
+    } catch (const std::exception& e) {
+        return MakeError(Errc::kUnavailable, "cannot connect to " + endpoint->display + ": " + e.what());
     }
     try {
-        auto sql = detail::Connect(endpoint, options);
         *sql << statement;
-    } catch (const std::exception& e) {
-        throw std::runtime_error("'" + statement + "' on " + endpoint.display + " failed: " + e.what());
+    } catch (const soci::soci_error& e) {
+        auto failure = detail::Translate(*endpoint->dialect, *sql, e, "'" + statement + "' on " + endpoint->display);
+        return tl::unexpected<Error>(std::move(failure.error));
     }
+    return {};
 }
 
-std::string CheckedName(std::string_view name) {
+Result<std::string> CheckedName(std::string_view name) {
     if (name.empty() || name.size() > 64 ||
         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string_view::npos) {
-        throw std::runtime_error("database names are 1-64 characters of [A-Za-z0-9_]");
+        return MakeError(Errc::kInvalidArgument, "database names are 1-64 characters of [A-Za-z0-9_]");
     }
     return std::string(name);
 }
 
 }  // namespace
 
-SqlDatabase::SqlDatabase(SqlOptions options) : state_(std::make_shared<State>()) {
+SqlDatabase::SqlDatabase(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+Result<std::unique_ptr<SqlDatabase>> SqlDatabase::Open(SqlOptions options) {
     auto endpoint = detail::ParseUrl(options.url, options);
+    if (!endpoint) return Forward(endpoint.error());
     const bool migrate = options.migrate;
-    state_->pool = std::make_shared<detail::Pool>(std::move(endpoint), std::move(options));
+    auto state = std::make_shared<State>();
+    state->pool = std::make_shared<detail::Pool>(std::move(*endpoint), std::move(options));
+    std::unique_ptr<SqlDatabase> db(new SqlDatabase(std::move(state)));
     // One connection now: an unreachable server or a bad schema is a start-up error, not a 503 later.
-    auto reached = migrate ? Migrate() : SchemaVersion();
-    if (!reached) throw std::runtime_error(reached.error().message);
+    auto reached = migrate ? db->Migrate() : db->SchemaVersion();
+    if (!reached) return Forward(reached.error());
+    return db;
 }
 
 SqlDatabase::~SqlDatabase() = default;
@@ -84,11 +95,9 @@ Result<std::unique_ptr<ports::UnitOfWork>> SqlDatabase::Begin(ports::TxMode mode
             **session << begin;
             return detail::MakeUnitOfWork(state_->pool, std::move(*session), mode);
         } catch (const soci::soci_error& e) {
-            auto failure = detail::Translate(dialect, e, "begin");
+            auto failure = detail::Translate(dialect, **session, e, "begin");
             state_->pool->Release(std::move(*session), !failure.discard_session);
             if (failure.discard_session && attempt + 1 < tries) continue;
-            // BEGIN IMMEDIATE waited the whole busy timeout: the database is held by another writer.
-            if (detail::IsLockTimeout(dialect, e)) failure.error.code = Errc::kConflict;
             return tl::unexpected<Error>(std::move(failure.error));
         }
     }
@@ -120,18 +129,23 @@ std::string_view SqlDatabase::DialectName() const {
     return state_->pool->endpoint().dialect->name;
 }
 
-void CreateMysqlDatabase(const std::string& server_url, std::string_view name) {
-    RunAdmin(server_url, "CREATE DATABASE IF NOT EXISTS " + CheckedName(name) + " CHARACTER SET utf8mb4");
+Result<void> CreateMysqlDatabase(const std::string& server_url, std::string_view name) {
+    return CheckedName(name).and_then([&](const std::string& checked) {
+        return RunAdmin(server_url, "CREATE DATABASE IF NOT EXISTS " + checked + " CHARACTER SET utf8mb4");
+    });
 }
 
-void DropMysqlDatabase(const std::string& server_url, std::string_view name) {
-    RunAdmin(server_url, "DROP DATABASE IF EXISTS " + CheckedName(name));
+Result<void> DropMysqlDatabase(const std::string& server_url, std::string_view name) {
+    return CheckedName(name).and_then([&](const std::string& checked) {
+        return RunAdmin(server_url, "DROP DATABASE IF EXISTS " + checked);
+    });
 }
 
 std::string WithMysqlDatabase(const std::string& url, std::string_view name) {
     const auto at = url.rfind('@');
     const auto slash = url.find('/', at == std::string::npos ? 0 : at);
-    if (at == std::string::npos || slash == std::string::npos) throw std::runtime_error("not a mysql URL: " + url);
+    if (at == std::string::npos || slash == std::string::npos)
+        throw std::runtime_error("not a mysql URL: " + RedactUrl(url));
     auto query = url.find('?', slash);
     return url.substr(0, slash + 1) + std::string(name) + (query == std::string::npos ? "" : url.substr(query));
 }

@@ -92,9 +92,13 @@ std::string AdmittedToken(Runtime& runtime, ConcertId concert, UserId user) {
 
 TEST(Runtime, EmbeddedDefaultServesTheWholeFlowFromAnEmptyDirectory) {
     TempDir dir;
-    auto runtime = MustOpen(MustLoad(
-        {{"data_dir", dir.Path()}, {"jobs.outbox_relay_interval", "50ms"}, {"jobs.admission_interval", "50ms"}}
-    ));
+    auto runtime = MustOpen(MustLoad({
+        {"data_dir", dir.Path()},
+        {"jobs.outbox_relay_interval", "50ms"},
+        {"jobs.admission_interval", "50ms"},
+        {"jobs.retention_interval", "50ms"},
+        {"retention.published_outbox_age", "1ms"},
+    }));
     ASSERT_NE(runtime, nullptr);
     EXPECT_TRUE(std::filesystem::exists(dir.Path() + "/ticketing.db"));
     auto probes = runtime->CheckReadiness();
@@ -137,8 +141,11 @@ TEST(Runtime, EmbeddedDefaultServesTheWholeFlowFromAnEmptyDirectory) {
     auto outbox = app.Outbox().Stats();
     ASSERT_TRUE(outbox.has_value());
     EXPECT_EQ(outbox->pending, 0);
+    EXPECT_TRUE(Eventually([&] { return Job(runtime->Jobs(), "retention").items >= 1; }))
+        << "the retention job deletes the relayed event";
     runtime->StopJobs();
     EXPECT_EQ(Job(runtime->Jobs(), "outbox_relay").items, 1);
+    for (const auto& job : runtime->Jobs()) EXPECT_EQ(job.failures, 0) << job.name << ": " << job.last_error;
 }
 
 TEST(Runtime, ReadinessNamesTheBackendThatIsDown) {
@@ -243,12 +250,10 @@ TEST_F(SharedRuntimes, EveryJobDoesEachPieceOfWorkOnce) {
 
     // Holds: three are paid, two lapse and are expired exactly once between the two instances.
     std::vector<std::string> active(tokens.begin(), tokens.begin() + 6);
-    auto seats = app.Catalog().GetSeatMap(active[0], schedule);
+    auto seats = app.Catalog().GetSeatMap(schedule);
     for (int i = 0; i < 5; ++i) {
         auto hold = app.Reservations().Hold(
-            active[static_cast<std::size_t>(i)],
-            schedule,
-            std::vector<SeatId>{seats->seats[static_cast<std::size_t>(i)].id}
+            active[static_cast<std::size_t>(i)], schedule, {seats->seats[static_cast<std::size_t>(i)].id}
         );
         ASSERT_TRUE(hold.has_value()) << hold.error().message;
         if (i < 3) {
@@ -264,7 +269,7 @@ TEST_F(SharedRuntimes, EveryJobDoesEachPieceOfWorkOnce) {
     Runtime& leader = Job(A().Jobs(), "outbox_relay").items > 0 ? A() : B();
     Runtime& follower = &leader == &A() ? B() : A();
     leader.StopJobs();
-    auto hold = app.Reservations().Hold(active[5], schedule, std::vector<SeatId>{seats->seats[5].id});
+    auto hold = app.Reservations().Hold(active[5], schedule, {seats->seats[5].id});
     ASSERT_TRUE(hold.has_value()) << hold.error().message;
     ASSERT_TRUE(app.Payments().Pay(active[5], hold->id, std::nullopt));
     EXPECT_TRUE(Eventually([&] { return Job(follower.Jobs(), "outbox_relay").items >= 1; }, 3s));
@@ -279,6 +284,19 @@ TEST_F(SharedRuntimes, EveryJobDoesEachPieceOfWorkOnce) {
     }
     EXPECT_EQ(lines, 4U) << "each payment event is relayed once";
     EXPECT_EQ(events.size(), 4U);
+
+    // Counters are per process: A ran every payment and every unit of work of this test.
+    auto counters = A().ReadCounters();
+    EXPECT_EQ(counters.seats_sold, 4);
+    const auto& optimistic = counters.locks[static_cast<std::size_t>(LockStrategyKind::kOptimistic)];
+    EXPECT_GE(optimistic.attempts, 30 + 5 + 4);  // charges, holds, payments
+    EXPECT_EQ(optimistic.conflicts, 0);
+    auto gauges = B().ReadGauges();
+    ASSERT_TRUE(gauges.has_value()) << gauges.error().message;
+    EXPECT_EQ(gauges->holds_active, 0);
+    EXPECT_EQ(gauges->outbox.pending, 0);
+    ASSERT_EQ(gauges->queues.size(), 1U);
+    EXPECT_EQ(gauges->queues[0].first, concert_id);
 }
 
 TEST_F(SharedRuntimes, AStoppedLeaderHandsTheAdmissionJobOver) {

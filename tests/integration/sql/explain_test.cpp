@@ -97,7 +97,7 @@ void Seed(soci::session& sql) {
 TEST(SqlExplain, EveryHotQueryUsesItsIndexOnMariadb) {
     TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
     TempMysql temp;
-    sql::SqlDatabase db(sql::SqlOptions{.url = temp.Url()});
+    OrThrow(sql::SqlDatabase::Open({.url = temp.Url()}));  // migrates
     auto raw = RawSession(temp.Url());
     Seed(*raw);
     for (const auto& query : HotQueries()) {

@@ -14,11 +14,11 @@ namespace {
 void ExpectMigratedTwice(const std::string& url) {
     int latest = 0;
     for (int run = 0; run < 2; ++run) {
-        sql::SqlDatabase db(sql::SqlOptions{.url = url});
-        latest = db.LatestSchemaVersion();
+        auto db = OrThrow(sql::SqlDatabase::Open({.url = url}));
+        latest = db->LatestSchemaVersion();
         EXPECT_GE(latest, 1);
-        EXPECT_EQ(TK_OK(db.SchemaVersion()), latest) << "run " << run;
-        EXPECT_EQ(TK_OK(db.Migrate()), latest) << "run " << run;
+        EXPECT_EQ(TK_OK(db->SchemaVersion()), latest) << "run " << run;
+        EXPECT_EQ(TK_OK(db->Migrate()), latest) << "run " << run;
     }
     auto raw = RawSession(url);
     const auto migrations = sql::detail::Migrations(
@@ -27,16 +27,16 @@ void ExpectMigratedTwice(const std::string& url) {
     EXPECT_EQ(Scalar(*raw, "SELECT COUNT(*) FROM schema_version"), static_cast<long long>(migrations.size()));
     EXPECT_EQ(Scalar(*raw, "SELECT MAX(version) FROM schema_version"), latest);
     // The schema works: a unit of work round-trips.
-    sql::SqlDatabase db(sql::SqlOptions{.url = url});
-    auto uow = TK_OK(db.Begin(ports::TxMode::kOptimistic));
+    auto db = OrThrow(sql::SqlDatabase::Open({.url = url}));
+    auto uow = TK_OK(db->Begin(ports::TxMode::kOptimistic));
     EXPECT_GT(TK_OK(uow->InsertUser({{}, "kim", 0, 0})).value, 0);
 }
 
 void ExpectEmptyThenMigrated(const std::string& url) {
-    sql::SqlDatabase db(sql::SqlOptions{.url = url, .migrate = false});
-    EXPECT_EQ(TK_OK(db.SchemaVersion()), 0);
-    EXPECT_EQ(TK_OK(db.Migrate()), db.LatestSchemaVersion());
-    EXPECT_EQ(TK_OK(db.SchemaVersion()), db.LatestSchemaVersion());
+    auto db = OrThrow(sql::SqlDatabase::Open({.url = url, .migrate = false}));
+    EXPECT_EQ(TK_OK(db->SchemaVersion()), 0);
+    EXPECT_EQ(TK_OK(db->Migrate()), db->LatestSchemaVersion());
+    EXPECT_EQ(TK_OK(db->SchemaVersion()), db->LatestSchemaVersion());
 }
 
 void ExpectConcurrentMigratorsAgree(const std::string& url) {
@@ -45,9 +45,9 @@ void ExpectConcurrentMigratorsAgree(const std::string& url) {
     for (int i = 0; i < 4; ++i) {
         threads.emplace_back([&] {
             try {
-                sql::SqlDatabase db(sql::SqlOptions{.url = url});
-                auto version = db.SchemaVersion();
-                if (!version || *version != db.LatestSchemaVersion()) ++failures;
+                auto db = OrThrow(sql::SqlDatabase::Open({.url = url}));
+                auto version = db->SchemaVersion();
+                if (!version || *version != db->LatestSchemaVersion()) ++failures;
             } catch (const std::exception& e) {
                 ADD_FAILURE() << e.what();
                 ++failures;

@@ -124,34 +124,34 @@ void KillWorkerMidPayment(const std::string& url) {
 
 TEST(SqlMultiProcess, SqliteFourProcessesSellFiftySeatsOnce) {
     TempSqlite file;
-    { sql::SqlDatabase migrate(sql::SqlOptions{.url = file.Url()}); }
+    OrThrow(sql::SqlDatabase::Open({.url = file.Url()}));  // migrates
     RaceForFiftySeats(file.Url(), "pessimistic");
 }
 
 TEST(SqlMultiProcess, MariadbFourProcessesSellFiftySeatsOncePessimistic) {
     TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
     TempMysql db;
-    { sql::SqlDatabase migrate(sql::SqlOptions{.url = db.Url()}); }
+    OrThrow(sql::SqlDatabase::Open({.url = db.Url()}));  // migrates
     RaceForFiftySeats(db.Url(), "pessimistic");
 }
 
 TEST(SqlMultiProcess, MariadbFourProcessesSellFiftySeatsOnceOptimistic) {
     TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
     TempMysql db;
-    { sql::SqlDatabase migrate(sql::SqlOptions{.url = db.Url()}); }
+    OrThrow(sql::SqlDatabase::Open({.url = db.Url()}));  // migrates
     RaceForFiftySeats(db.Url(), "optimistic");
 }
 
 TEST(SqlCrash, SqliteKilledWorkerLeavesNoHalfPurchase) {
     TempSqlite file;
-    { sql::SqlDatabase migrate(sql::SqlOptions{.url = file.Url()}); }
+    OrThrow(sql::SqlDatabase::Open({.url = file.Url()}));  // migrates
     KillWorkerMidPayment(file.Url());
 }
 
 TEST(SqlCrash, MariadbKilledWorkerLeavesNoHalfPurchase) {
     TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
     TempMysql db;
-    { sql::SqlDatabase migrate(sql::SqlOptions{.url = db.Url()}); }
+    OrThrow(sql::SqlDatabase::Open({.url = db.Url()}));  // migrates
     KillWorkerMidPayment(db.Url());
 }
 

@@ -16,6 +16,7 @@
 
 #include "backend.hpp"
 #include "detail.hpp"
+#include "expect.hpp"
 #include "services.hpp"
 
 namespace ticketing::testing {
@@ -46,15 +47,10 @@ private:
 class TempMysql {
 public:
     TempMysql() : server_(ServiceUrl("TICKETING_TEST_MYSQL")), name_(UniqueName("it_")) {
-        sql::CreateMysqlDatabase(server_, name_);
+        OrThrow(sql::CreateMysqlDatabase(server_, name_));
     }
-    ~TempMysql() {
-        try {
-            sql::DropMysqlDatabase(server_, name_);
-        } catch (const std::exception&) {
-            // Leftover test databases are harmless.
-        }
-    }
+    // Leftover test databases are harmless.
+    ~TempMysql() { (void)sql::DropMysqlDatabase(server_, name_); }
     TempMysql(const TempMysql&) = delete;
     TempMysql& operator=(const TempMysql&) = delete;
     std::string Url() const { return sql::WithMysqlDatabase(server_, name_); }
@@ -69,7 +65,7 @@ private:
 inline std::unique_ptr<soci::session> RawSession(const std::string& url) {
     sql::SqlOptions options;
     options.url = url;
-    return sql::detail::Connect(sql::detail::ParseUrl(url, options), options);
+    return sql::detail::Connect(OrThrow(sql::detail::ParseUrl(url, options)), options);
 }
 
 /// A Backend over an existing SQL database at `url` (queue and lock in process memory).
@@ -77,13 +73,13 @@ inline BackendFactory SqlBackend(std::string url, std::size_t pool_size = 8) {
     class Adapters final : public Backend {
     public:
         Adapters(const ports::Clock& clock, ports::Random& random, const std::string& url, std::size_t pool)
-            : db_(sql::SqlOptions{.url = url, .pool_size = pool}), lock_(clock, random) {}
-        ports::UnitOfWorkFactory& Db() override { return db_; }
+            : db_(OrThrow(sql::SqlDatabase::Open({.url = url, .pool_size = pool}))), lock_(clock, random) {}
+        ports::UnitOfWorkFactory& Db() override { return *db_; }
         ports::QueueStore& Queue() override { return queue_; }
         ports::DistributedLock& Lock() override { return lock_; }
 
     private:
-        sql::SqlDatabase db_;
+        std::unique_ptr<sql::SqlDatabase> db_;
         memory::MemoryQueueStore queue_;
         memory::MemoryLock lock_;
     };

@@ -51,8 +51,13 @@ public:
     Result<std::vector<ScheduleAvailability>> ListSchedules(ConcertId concert);
     /// The seat map for an ACTIVE token of the schedule's concert.
     Result<SeatMap> GetSeatMap(std::string_view token, ScheduleId schedule);
+    /// The seat map of any schedule, for operators: no queue token needed.
+    Result<SeatMap> GetSeatMap(ScheduleId schedule);
 
 private:
+    /// FORBIDDEN when `concert` is given and the schedule is not one of its.
+    Result<SeatMap> ReadSeatMap(ScheduleId schedule, std::optional<ConcertId> concert);
+
     Context ctx_;
     QueueService& queue_;
 };

@@ -5,6 +5,7 @@
 #include <ticketing/app/settings.hpp>
 #include <ticketing/ports/catalog_cache.hpp>
 #include <ticketing/ports/clock.hpp>
+#include <ticketing/ports/metrics.hpp>
 #include <ticketing/ports/queue_store.hpp>
 #include <ticketing/ports/random.hpp>
 #include <ticketing/ports/unit_of_work.hpp>
@@ -21,6 +22,7 @@ struct Context {
     LockStrategy& locks;
     const Settings& settings;
     ports::CatalogCache* cache{nullptr};  ///< optional
+    ports::Metrics* metrics{nullptr};     ///< optional
 };
 
 /// One page of a list; `next_cursor` is absent on the last page.

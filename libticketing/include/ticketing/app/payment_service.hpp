@@ -33,6 +33,8 @@ public:
     );
     /// Cancels the tickets, frees the seats and credits the balance, in one transaction.
     Result<RefundResult> Refund(PaymentId payment);
+    /// The payment of a reservation (what a refund needs); NOT_FOUND when it was never paid.
+    Result<Payment> FindByReservation(ReservationId reservation);
 
 private:
     Result<Receipt> Replay(ports::UnitOfWork& uow, std::string_view stored_response);

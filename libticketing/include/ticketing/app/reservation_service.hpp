@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string_view>
 #include <ticketing/app/context.hpp>
@@ -16,6 +18,11 @@ public:
     /// (400), seat limit (422), schedule (404) and its concert (403 for another), seats (404), window
     /// (422 RESERVATION_CLOSED), the token's live hold (409 HOLD_EXISTS), each seat free (409).
     Result<Reservation> Hold(std::string_view token, ScheduleId schedule, std::span<const SeatId> seats);
+    Result<Reservation> Hold(std::string_view token, ScheduleId schedule, std::initializer_list<SeatId> seats) {
+        return Hold(token, schedule, std::span<const SeatId>(seats.begin(), seats.size()));
+    }
+    /// `Hold(token, schedule, {11, 12})`: seat ids written as plain numbers.
+    Result<Reservation> Hold(std::string_view token, ScheduleId schedule, std::initializer_list<std::int64_t> seat_ids);
     /// The owner's reservation with its status as of now (a lapsed hold reads as EXPIRED).
     Result<Reservation> Get(std::string_view token, ReservationId id);
     /// Frees the seats at once. HOLD_EXPIRED when the hold has lapsed; CONFLICT when paid or cancelled.
@@ -23,6 +30,8 @@ public:
     /// Tidies up to `limit` holds past their time (seats were already free to others); a hold that is
     /// busy elsewhere is left for the next run. Returns how many were tidied.
     Result<std::int64_t> ExpireHolds(std::int64_t limit);
+    /// Holds live now (HELD and not yet expired), e.g. for the holds gauge.
+    Result<std::int64_t> ActiveHolds();
 
 private:
     Context ctx_;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <ticketing/domain/lock_strategy_kind.hpp>
 #include <ticketing/domain/queue.hpp>
 #include <ticketing/domain/time.hpp>
 #include <ticketing/error.hpp>
@@ -24,12 +25,6 @@ struct ReservationSettings {
     Millis hold_ttl{5min};
 };
 
-enum class LockStrategyKind : std::uint8_t { kOptimistic, kPessimistic, kRedis };
-
-std::string_view ToString(LockStrategyKind kind);
-/// "optimistic" | "pessimistic" | "redis".
-Result<LockStrategyKind> ParseLockStrategyKind(std::string_view name);
-
 struct LockSettings {
     LockStrategyKind kind{LockStrategyKind::kOptimistic};
     /// Tries of a unit of work that lost a race (version conflict, deadlock) before CONFLICT.
@@ -48,6 +43,17 @@ struct OutboxSettings {
     Millis backoff_max{5min};
 };
 
+/// How long finished records are kept (RetentionService). Each table is trimmed in batches of
+/// `batch_size` rows, one short transaction each, at most `max_batches` per run.
+struct RetentionSettings {
+    Millis published_outbox_age{7 * 24h};
+    Millis inbox_age{7 * 24h};
+    /// Fences whose token (µs) is older than this are forgotten: far longer than any lease is held.
+    Millis fence_age{24h};
+    std::int64_t batch_size{500};
+    std::int32_t max_batches{100};
+};
+
 /// Everything the use cases are configured with. Defaults are product.md's.
 struct Settings {
     QueueSettings queue;
@@ -55,9 +61,14 @@ struct Settings {
     ReservationSettings reservation;
     LockSettings lock;
     OutboxSettings outbox;
+    RetentionSettings retention;
     Millis idempotency_ttl{24h};
     /// How long catalog reads (concerts, schedules) stay cached when a cache is configured.
     Millis catalog_cache_ttl{30s};
 };
+
+/// INVALID_ARGUMENT naming the first bad field, e.g. "lock.max_attempts must be at least 1": limits
+/// below 1, times that must be positive, negative backoffs, a backoff base above its maximum.
+Result<void> ValidateSettings(const Settings& settings);
 
 }  // namespace ticketing

@@ -1,8 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
-#include <random>
 #include <string>
 #include <ticketing/ports/clock.hpp>
 #include <ticketing/ports/random.hpp>
@@ -15,16 +13,13 @@ public:
     Timestamp Now() const override;
 };
 
-/// Random bits from the operating system (std::random_device reads getrandom/urandom). Thread-safe.
+/// Random bits from the operating system's CSPRNG (getrandom(2)), read per call without a lock:
+/// thread-safe and never a point where the process's tokens and ids queue up.
 class SystemRandom final : public ports::Random {
 public:
     std::string Token() override;
     std::string Uuid() override;
     std::uint64_t Below(std::uint64_t bound) override;
-
-private:
-    std::mutex mutex_;
-    std::random_device device_;
 };
 
 }  // namespace ticketing

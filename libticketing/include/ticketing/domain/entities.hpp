@@ -66,6 +66,18 @@ struct Seat {
     SeatStatus StatusAt(Timestamp now) const {
         return status == SeatStatus::kHeld && held_until <= now ? SeatStatus::kAvailable : status;
     }
+
+    // The seat's transitions. Each but HoldFor returns false, and leaves the seat as it was, when the
+    // seat is not in the state it names: a seat is only ever freed or sold by the reservation owning it.
+
+    /// -> HELD by `hold` until `until`; the caller has checked that StatusAt(now) is AVAILABLE.
+    void HoldFor(ReservationId hold, Timestamp until);
+    /// HELD by `hold` -> AVAILABLE: the hold was cancelled or lapsed.
+    bool Release(ReservationId hold);
+    /// HELD by `hold` -> SOLD to it: the hold was paid.
+    bool SellTo(ReservationId hold);
+    /// SOLD to `paid` -> AVAILABLE: the payment was refunded.
+    bool Refund(ReservationId paid);
 };
 
 enum class ReservationStatus : std::uint8_t { kHeld, kPaid, kExpired, kCancelled };

@@ -20,6 +20,8 @@
 ///   `version`, and stores `version + 1`; otherwise it returns `kAborted`.
 /// - `Insert*` assigns and returns a new id; a broken unique constraint returns `kAborted`.
 /// - Backend failures return `kUnavailable`.
+/// - `Delete*Before` / `DeleteFencesBelow` are retention: each deletes at most `limit` rows in one
+///   bounded statement and returns how many it deleted; the caller repeats until fewer come back.
 namespace ticketing::ports {
 
 struct PageRequest {
@@ -80,6 +82,8 @@ public:
     virtual Result<void> UpdateReservation(const Reservation& reservation) = 0;
     /// HELD reservations with `expires_at <= now`, oldest expiry first.
     virtual Result<std::vector<ReservationId>> ListExpiredHolds(Timestamp now, std::int64_t limit) = 0;
+    /// HELD reservations not yet expired at `now` (`expires_at > now`).
+    virtual Result<std::int64_t> CountLiveHolds(Timestamp now) = 0;
 };
 
 class PaymentRepository {
@@ -89,6 +93,8 @@ public:
     virtual Result<std::optional<Payment>> FindPayment(PaymentId id) = 0;
     virtual Result<std::optional<Payment>> FindPaymentForUpdate(PaymentId id) = 0;
     virtual Result<void> UpdatePayment(const Payment& payment) = 0;
+    /// The payment of a reservation (a reservation is paid at most once).
+    virtual Result<std::optional<Payment>> FindPaymentByReservation(ReservationId reservation) = 0;
 
     /// An ISSUED ticket for a seat that already has one breaks a unique constraint (a seat is sold once).
     virtual Result<TicketId> InsertTicket(const Ticket& ticket) = 0;
@@ -116,6 +122,11 @@ public:
     virtual Result<OutboxCounts> CountOutbox() = 0;
     /// True the first time `consumer` records `event_id`, false after (the consumer's inbox).
     virtual Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) = 0;
+
+    /// Retention: PUBLISHED events created before `cutoff`, oldest first (PENDING and DEAD stay).
+    virtual Result<std::int64_t> DeletePublishedOutboxBefore(Timestamp cutoff, std::int64_t limit) = 0;
+    /// Retention: inbox rows recorded before `cutoff`. A consumer de-duplicates only within that age.
+    virtual Result<std::int64_t> DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) = 0;
 };
 
 class IdempotencyRepository {
@@ -125,6 +136,8 @@ public:
     /// (user, key) is unique.
     virtual Result<void> InsertIdempotency(const IdempotencyRecord& record) = 0;
     virtual Result<void> DeleteIdempotency(UserId user, std::string_view key) = 0;
+    /// Retention: records created before `cutoff` (past their TTL: a replay would no longer use them).
+    virtual Result<std::int64_t> DeleteIdempotencyBefore(Timestamp cutoff, std::int64_t limit) = 0;
 };
 
 class FenceRepository {
@@ -134,6 +147,11 @@ public:
     /// when a newer token has already written it: a holder whose lease lapsed cannot write (the lease
     /// strategy then retries with a fresh lease). Tokens are at most INT64_MAX (INVALID_ARGUMENT beyond).
     virtual Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) = 0;
+    /// Retention: fences whose stored token is below `token`. Safe for `token` = the clock in µs a
+    /// good while ago, because every lock issues fencing tokens as max(last + 1, clock µs): any token
+    /// issued since is larger than the forgotten row's, so the row no longer refuses anyone. Only a
+    /// holder paused for longer than that while holding a lease could then write unfenced.
+    virtual Result<std::int64_t> DeleteFencesBelow(std::uint64_t token, std::int64_t limit) = 0;
 };
 
 }  // namespace ticketing::ports

@@ -1,14 +1,15 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
-#include <ticketing/app/settings.hpp>
+#include <ticketing/domain/time.hpp>
 #include <ticketing/ports/unit_of_work.hpp>
 
 namespace ticketing::memory {
 
 struct MemoryDatabaseOptions {
     /// How long a pessimistic unit of work waits for a row lock before CONFLICT.
-    Millis lock_wait_timeout{5s};
+    Millis lock_wait_timeout{std::chrono::seconds{5}};
 };
 
 /// An in-process database: every repository, with the semantics the SQL adapter has. Units of work

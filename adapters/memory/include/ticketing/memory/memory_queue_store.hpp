@@ -7,7 +7,9 @@ namespace ticketing::memory {
 
 /// The waiting queues in process memory. Positions come from a Fenwick tree over join sequence
 /// numbers, so a status lookup costs O(log n) whatever the queue length; the tree keeps 8 bytes per
-/// join for the life of the store. Thread-safe.
+/// join for the life of the queue. DropIdle also forgets a queue left with no token, default
+/// settings and no creation or join since `idle_before` (its admitted total and tick clock start
+/// again), so the store does not grow with every concert ever queued for. Thread-safe.
 class MemoryQueueStore final : public ports::QueueStore {
 public:
     MemoryQueueStore();

@@ -42,7 +42,7 @@ struct RedisReply {
     bool IsError() const { return type == Type::kError; }
 };
 
-/// A Lua script run by EVALSHA; the SHA-1 is computed locally, and a NOSCRIPT reply (fresh or
+/// A Lua script run by EVALSHA; the SHA-1 is computed locally (OpenSSL), and a NOSCRIPT reply (fresh or
 /// flushed server) falls back to EVAL, which also caches the script on the server. Immutable.
 class RedisScript {
 public:
@@ -55,7 +55,8 @@ private:
     std::string sha1_;
 };
 
-/// A pool of hiredis connections with connect and command timeouts. Connections are opened lazily
+/// A pool of hiredis connections with connect and command timeouts. A refused AUTH on connect is
+/// kUnavailable with "authentication failed" in the message (the password never appears). Connections are opened lazily
 /// and re-opened after any I/O error, so the client never throws when Redis is down and recovers by
 /// itself once it is back: calls fail with kUnavailable within the timeouts meanwhile. Commands that
 /// meet a pooled connection the server had closed are sent again on another, so they must be safe to
@@ -69,8 +70,10 @@ public:
 
     const RedisOptions& Options() const;
 
-    /// One command. An error reply becomes an Error (kUnavailable when the server is loading, busy,
-    /// read-only or out of memory; kInternal otherwise).
+    /// One command. An error reply becomes an Error: kUnavailable when the server is loading, busy,
+    /// read-only or out of memory, and when it refuses the credentials (NOAUTH, WRONGPASS, NOPERM: a
+    /// configuration error, said so in the message); kInternal otherwise. Never kAborted: nothing
+    /// here is a lost race to retry.
     Result<RedisReply> Command(const std::vector<std::string>& args);
     /// Several commands in one round trip on one connection; error replies stay in the vector.
     Result<std::vector<RedisReply>> Pipeline(const std::vector<std::vector<std::string>>& commands);

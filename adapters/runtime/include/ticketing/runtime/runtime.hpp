@@ -28,7 +28,7 @@ struct LockCounters {
 
 /// Counters of this process since start.
 struct Counters {
-    std::array<LockCounters, 3> locks;  ///< indexed by LockStrategyKind
+    std::array<LockCounters, kLockStrategyKindCount> locks;  ///< indexed by LockStrategyKind
     std::int64_t seats_sold{0};
 };
 

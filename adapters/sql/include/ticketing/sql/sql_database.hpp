@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <ticketing/domain/time.hpp>
+#include <ticketing/error.hpp>
 #include <ticketing/ports/unit_of_work.hpp>
 
 namespace ticketing::sql {
@@ -21,18 +22,25 @@ struct SqlOptions {
     Millis pool_wait{30000};
     /// MariaDB: connect timeout of a new connection.
     Millis connect_timeout{5000};
-    /// Apply pending migrations in the constructor.
+    /// Apply pending migrations in Open.
     bool migrate{true};
 };
 
 /// The repositories over SOCI: SQLite for a single box, MySQL/MariaDB for many instances.
 /// Each unit of work is one database transaction on one pooled connection. Thread-safe.
 ///
-/// The constructor throws std::runtime_error on a malformed URL, an unreachable server or a failed
-/// migration; afterwards every failure is a value (UNAVAILABLE, CONFLICT, ABORTED, ...).
+/// Every failure is a value: Open's for a malformed URL, an unreachable server or a failed migration,
+/// then every unit of work's, by one rule on both dialects (README.md, "Error
+/// translation"): a lock wait past busy_timeout is CONFLICT; a lost race (deadlock, stale snapshot,
+/// duplicate key) is ABORTED, which the lock strategy retries; a value the schema refuses (CHECK,
+/// NOT NULL, too long) is INVALID_ARGUMENT; a lost connection is UNAVAILABLE.
 class SqlDatabase final : public ports::UnitOfWorkFactory {
 public:
-    explicit SqlDatabase(SqlOptions options);
+    /// Parses the URL, opens one connection and migrates (unless `migrate` is false), so a wrong
+    /// setting fails at start-up, not as a 503 later: INVALID_ARGUMENT for a malformed URL,
+    /// UNAVAILABLE for a server that cannot be reached or refuses the login, the migration's error
+    /// otherwise. Messages carry the URL without its password.
+    static Result<std::unique_ptr<SqlDatabase>> Open(SqlOptions options);
     ~SqlDatabase() override;
     SqlDatabase(const SqlDatabase&) = delete;
     SqlDatabase& operator=(const SqlDatabase&) = delete;
@@ -53,13 +61,18 @@ public:
     struct State;
 
 private:
+    friend class SqlLeaseLock;  // shares the connection pool
+
+    explicit SqlDatabase(std::shared_ptr<State> state);
+
     std::shared_ptr<State> state_;
 };
 
 /// MariaDB administration for tools and tests: runs `CREATE DATABASE IF NOT EXISTS name` (or
-/// `DROP DATABASE IF EXISTS name`) over `server_url`'s credentials. Throws std::runtime_error.
-void CreateMysqlDatabase(const std::string& server_url, std::string_view name);
-void DropMysqlDatabase(const std::string& server_url, std::string_view name);
+/// `DROP DATABASE IF EXISTS name`) over `server_url`'s credentials. INVALID_ARGUMENT for a URL that
+/// is not mysql:// or a name outside [A-Za-z0-9_]{1,64}; UNAVAILABLE when the server cannot be reached.
+Result<void> CreateMysqlDatabase(const std::string& server_url, std::string_view name);
+Result<void> DropMysqlDatabase(const std::string& server_url, std::string_view name);
 
 /// `url` with its database name replaced (mysql://user:pass@host:port/<name>).
 std::string WithMysqlDatabase(const std::string& url, std::string_view name);

@@ -1,0 +1,205 @@
+// Holds and their seats (ReservationRepository).
+#include "schema.hpp"
+#include "statements.hpp"
+#include "unit_of_work.hpp"
+
+namespace ticketing::sql::detail {
+namespace {
+
+// A text column that stores NULL for "" (reservation.live_token: NULLs do not collide in a unique index).
+struct NullableText {
+    std::string value;
+};
+
+}  // namespace
+}  // namespace ticketing::sql::detail
+
+template <>
+struct soci::type_conversion<ticketing::sql::detail::NullableText> {
+    using base_type = std::string;
+    static void from_base(const std::string& in, indicator ind, ticketing::sql::detail::NullableText& out) {
+        out.value = ind == i_null ? std::string{} : in;
+    }
+    static void to_base(const ticketing::sql::detail::NullableText& in, std::string& out, indicator& ind) {
+        out = in.value;
+        ind = in.value.empty() ? i_null : i_ok;
+    }
+};
+
+namespace ticketing::sql::detail {
+namespace {
+
+struct ReservationRow {
+    static constexpr std::string_view kColumns =
+        "id, user_id, concert_id, schedule_id, amount, status, live_token, created_at, expires_at, version";
+    Reservation reservation;
+    int status{0};
+    std::string live_token;
+    soci::indicator live_token_ind{soci::i_ok};
+    std::int64_t created_at{0};
+    std::int64_t expires_at{0};
+    void Bind(soci::details::prepare_temp_type& p) {
+        p, soci::into(reservation.id.value), soci::into(reservation.user_id.value),
+            soci::into(reservation.concert_id.value), soci::into(reservation.schedule_id.value),
+            soci::into(reservation.amount), soci::into(status), soci::into(live_token, live_token_ind),
+            soci::into(created_at), soci::into(expires_at), soci::into(reservation.version);
+    }
+    Reservation ToEntity() const {
+        auto out = reservation;
+        out.status = static_cast<ReservationStatus>(status);
+        out.live_token = live_token_ind == soci::i_null ? std::string{} : live_token;
+        out.created_at = FromMs(created_at);
+        out.expires_at = FromMs(expires_at);
+        return out;
+    }
+};
+
+struct ReservedSeatRow {
+    static constexpr std::string_view kColumns = "seat_id, number, price";
+    ReservedSeat seat;
+    void Bind(soci::details::prepare_temp_type& p) {
+        p, soci::into(seat.seat_id.value), soci::into(seat.number), soci::into(seat.price);
+    }
+    ReservedSeat ToEntity() const { return seat; }
+};
+
+}  // namespace
+
+template <class Key>
+Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationImpl(
+    std::string_view where, const Key& key, bool for_update
+) {
+    return Read<std::optional<Reservation>>(
+        "find reservation",
+        [&](soci::session& sql) -> Result<std::optional<Reservation>> {
+            auto found = SelectOne<ReservationRow>(
+                sql, SelectFrom<ReservationRow>("reservation", where) + (for_update ? ForUpdate() : ""), key
+            );
+            if (found) found->seats = LoadReservedSeats(sql, found->id.value);
+            return found;
+        }
+    );
+}
+
+Result<ReservationId> SqlUnitOfWork::InsertReservation(const Reservation& r) {
+    return Write<ReservationId>("insert reservation", [&](soci::session& sql) -> Result<ReservationId> {
+        const NullableText token{r.live_token};
+        Exec(
+            sql,
+            "INSERT INTO reservation (user_id, concert_id, schedule_id, amount, status, live_token, created_at, "
+            "expires_at, version) VALUES (:user, :concert, :schedule, :amount, :status, :token, :created, "
+            ":expires, 0)",
+            r.user_id.value,
+            r.concert_id.value,
+            r.schedule_id.value,
+            r.amount,
+            static_cast<int>(r.status),
+            token,
+            ToMs(r.created_at),
+            ToMs(r.expires_at)
+        );
+        const auto id = LastId(sql);
+        InsertReservedSeats(sql, id, r.seats);
+        return ReservationId{id};
+    });
+}
+
+Result<std::optional<Reservation>> SqlUnitOfWork::FindReservation(ReservationId id) {
+    return FindReservationImpl("WHERE id = :id", id.value, false);
+}
+
+Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationForUpdate(ReservationId id) {
+    return FindReservationImpl("WHERE id = :id", id.value, true);
+}
+
+Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationByLiveTokenForUpdate(std::string_view token) {
+    if (token.empty()) return std::optional<Reservation>{};  // "" is "no live hold", stored as NULL
+    return FindReservationImpl("WHERE live_token = :token", std::string(token), true);
+}
+
+Result<void> SqlUnitOfWork::UpdateReservation(const Reservation& r) {
+    return Write<void>("update reservation", [&](soci::session& sql) -> Result<void> {
+        const NullableText token{r.live_token};
+        auto updated = UpdateVersioned(
+            sql,
+            "reservation",
+            "user_id = :user, concert_id = :concert, schedule_id = :schedule, amount = :amount, "
+            "status = :status, live_token = :token, created_at = :created, expires_at = :expires",
+            r.id.value,
+            r.version,
+            r.user_id.value,
+            r.concert_id.value,
+            r.schedule_id.value,
+            r.amount,
+            static_cast<int>(r.status),
+            token,
+            ToMs(r.created_at),
+            ToMs(r.expires_at)
+        );
+        if (!updated) return updated;
+        // The seats of a hold do not change in practice: rewrite them only when they differ.
+        if (LoadReservedSeats(sql, r.id.value) != r.seats) {
+            Exec(sql, "DELETE FROM reservation_seat WHERE reservation_id = :id", r.id.value);
+            InsertReservedSeats(sql, r.id.value, r.seats);
+        }
+        return {};
+    });
+}
+
+Result<std::vector<ReservationId>> SqlUnitOfWork::ListExpiredHolds(Timestamp now, std::int64_t limit) {
+    return Read<std::vector<ReservationId>>(
+        "list expired holds",
+        [&](soci::session& sql) -> Result<std::vector<ReservationId>> {
+            auto ids = Select<IdRow>(
+                sql,
+                "SELECT id FROM reservation WHERE status = :held AND expires_at <= :now "
+                "ORDER BY expires_at, id LIMIT :n",
+                kReservationHeld,
+                ToMs(now),
+                limit
+            );
+            std::vector<ReservationId> out;
+            out.reserve(ids.size());
+            for (auto id : ids) out.emplace_back(id);
+            return out;
+        }
+    );
+}
+
+std::vector<ReservedSeat> SqlUnitOfWork::LoadReservedSeats(soci::session& sql, std::int64_t reservation) {
+    return Select<ReservedSeatRow>(
+        sql,
+        SelectFrom<ReservedSeatRow>("reservation_seat", "WHERE reservation_id = :id ORDER BY position"),
+        reservation
+    );
+}
+
+void SqlUnitOfWork::InsertReservedSeats(
+    soci::session& sql, std::int64_t reservation, const std::vector<ReservedSeat>& seats
+) {
+    for (std::size_t i = 0; i < seats.size(); ++i) {
+        Exec(
+            sql,
+            "INSERT INTO reservation_seat (reservation_id, position, seat_id, number, price) "
+            "VALUES (:reservation, :position, :seat, :number, :price)",
+            reservation,
+            static_cast<int>(i),
+            seats[i].seat_id.value,
+            seats[i].number,
+            seats[i].price
+        );
+    }
+}
+
+Result<std::int64_t> SqlUnitOfWork::CountLiveHolds(Timestamp now) {
+    return Read<std::int64_t>("count live holds", [&](soci::session& sql) -> Result<std::int64_t> {
+        std::int64_t live = 0;
+        const auto at = ToMs(now);
+        // reservation_expiry (status, expires_at): a range of the index, no row is read.
+        sql << "SELECT COUNT(*) FROM reservation WHERE status = :held AND expires_at > :now",
+            soci::use(kReservationHeld), soci::use(at), soci::into(live);
+        return live;
+    });
+}
+
+}  // namespace ticketing::sql::detail

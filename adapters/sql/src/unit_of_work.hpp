@@ -1,0 +1,142 @@
+#pragma once
+
+// The unit of work: one transaction on one pooled session. Each repository's SQL lives in its own
+// file (named next to its methods below); this class holds the transaction state they share.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "detail.hpp"
+
+namespace ticketing::sql::detail {
+
+class SqlUnitOfWork final : public ports::UnitOfWork {
+public:
+    SqlUnitOfWork(std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode);
+    ~SqlUnitOfWork() override;
+    SqlUnitOfWork(const SqlUnitOfWork&) = delete;
+    SqlUnitOfWork& operator=(const SqlUnitOfWork&) = delete;
+
+    // Users and the ledger: user_repository.cpp.
+    Result<UserId> InsertUser(const User& user) override;
+    Result<std::optional<User>> FindUser(UserId id) override;
+    Result<std::optional<User>> FindUserForUpdate(UserId id) override;
+    Result<void> UpdateUser(const User& user) override;
+    Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) override;
+    Result<std::vector<LedgerEntry>> ListLedger(UserId user, ports::PageRequest page) override;
+
+    // Catalog: catalog_repository.cpp.
+    Result<ConcertId> InsertConcert(const Concert& concert) override;
+    Result<std::optional<Concert>> FindConcert(ConcertId id) override;
+    Result<std::vector<Concert>> ListConcertsOpenAt(Timestamp at, ports::PageRequest page) override;
+    Result<ScheduleId> InsertSchedule(const Schedule& schedule) override;
+    Result<std::optional<Schedule>> FindSchedule(ScheduleId id) override;
+    Result<std::vector<Schedule>> ListSchedules(ConcertId concert) override;
+
+    // Seats: seat_repository.cpp.
+    Result<void> InsertSeats(ScheduleId schedule, std::int32_t count, Money price) override;
+    Result<std::vector<Seat>> ListSeats(ScheduleId schedule) override;
+    Result<std::map<ScheduleId, std::int64_t>> CountAvailableSeats(ConcertId concert, Timestamp now) override;
+    Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) override;
+    Result<void> UpdateSeat(const Seat& seat) override;
+
+    // Reservations: reservation_repository.cpp.
+    Result<ReservationId> InsertReservation(const Reservation& r) override;
+    Result<std::optional<Reservation>> FindReservation(ReservationId id) override;
+    Result<std::optional<Reservation>> FindReservationForUpdate(ReservationId id) override;
+    Result<std::optional<Reservation>> FindReservationByLiveTokenForUpdate(std::string_view token) override;
+    Result<void> UpdateReservation(const Reservation& r) override;
+    Result<std::vector<ReservationId>> ListExpiredHolds(Timestamp now, std::int64_t limit) override;
+    Result<std::int64_t> CountLiveHolds(Timestamp now) override;
+
+    // Payments and tickets: payment_repository.cpp.
+    Result<PaymentId> InsertPayment(const Payment& p) override;
+    Result<std::optional<Payment>> FindPayment(PaymentId id) override;
+    Result<std::optional<Payment>> FindPaymentForUpdate(PaymentId id) override;
+    Result<void> UpdatePayment(const Payment& p) override;
+    Result<std::optional<Payment>> FindPaymentByReservation(ReservationId reservation) override;
+    Result<TicketId> InsertTicket(const Ticket& t) override;
+    Result<std::vector<Ticket>> ListTicketsByPayment(PaymentId payment) override;
+    Result<std::vector<Ticket>> ListTicketsByUser(UserId user, ports::PageRequest page) override;
+    Result<void> UpdateTicket(const Ticket& t) override;
+
+    // Outbox and inbox: outbox_repository.cpp.
+    Result<OutboxEventId> InsertOutboxEvent(const OutboxEvent& e) override;
+    Result<std::vector<OutboxEvent>> ListPendingOutboxEvents(std::int64_t limit) override;
+    Result<std::optional<OutboxEvent>> FindOutboxEvent(std::string_view event_id) override;
+    Result<void> UpdateOutboxEvent(const OutboxEvent& e) override;
+    Result<ports::OutboxCounts> CountOutbox() override;
+    Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) override;
+    Result<std::int64_t> DeletePublishedOutboxBefore(Timestamp cutoff, std::int64_t limit) override;
+    Result<std::int64_t> DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) override;
+
+    // Idempotency: idempotency_repository.cpp.
+    Result<std::optional<IdempotencyRecord>> FindIdempotency(UserId user, std::string_view key) override;
+    Result<void> InsertIdempotency(const IdempotencyRecord& record) override;
+    Result<void> DeleteIdempotency(UserId user, std::string_view key) override;
+    Result<std::int64_t> DeleteIdempotencyBefore(Timestamp cutoff, std::int64_t limit) override;
+
+    // Fences: fence_repository.cpp.
+    Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) override;
+    Result<std::int64_t> DeleteFencesBelow(std::uint64_t token, std::int64_t limit) override;
+
+    Result<void> Commit() override;
+
+private:
+    // Every repository call goes through here: state checks, then SOCI errors become values. A
+    // database error poisons the unit of work (the server may have rolled it back already), so
+    // nothing after it can commit a half-done change.
+    template <class T, class F>
+    Result<T> Guarded(std::string_view what, bool write, F&& body) {
+        if (finished_) return MakeError(Errc::kInternal, "the unit of work has already committed");
+        if (failed_) return MakeError(failed_->code, "the unit of work failed earlier: " + failed_->message);
+        if (write && mode_ == ports::TxMode::kRead) {
+            return MakeError(Errc::kInternal, "a read unit of work cannot write");
+        }
+        try {
+            return body(*session_);
+        } catch (const soci::soci_error& e) {
+            auto failure = Translate(dialect_, *session_, e, what);
+            discard_ = discard_ || failure.discard_session;
+            failed_ = failure.error;
+            return tl::unexpected<Error>(std::move(failure.error));
+        } catch (const std::exception& e) {
+            failed_ = Error{Errc::kInternal, std::string(what) + ": " + e.what()};
+            return tl::unexpected<Error>(*failed_);
+        }
+    }
+    template <class T, class F>
+    Result<T> Read(std::string_view what, F&& body) {
+        return Guarded<T>(what, false, std::forward<F>(body));
+    }
+    template <class T, class F>
+    Result<T> Write(std::string_view what, F&& body) {
+        return Guarded<T>(what, true, std::forward<F>(body));
+    }
+
+    std::string ForUpdate() const;
+    // From the client library (mysql_insert_id, sqlite3_last_insert_rowid): no round trip.
+    static std::int64_t LastId(soci::session& sql);
+    void ReleaseSession();
+
+    Result<std::optional<User>> FindUserImpl(UserId id, bool for_update);
+    template <class Key>
+    Result<std::optional<Reservation>> FindReservationImpl(std::string_view where, const Key& key, bool for_update);
+    static std::vector<ReservedSeat> LoadReservedSeats(soci::session& sql, std::int64_t reservation);
+    static void InsertReservedSeats(
+        soci::session& sql, std::int64_t reservation, const std::vector<ReservedSeat>& seats
+    );
+    Result<std::optional<Payment>> FindPaymentImpl(PaymentId id, bool for_update);
+
+    std::shared_ptr<Pool> pool_;
+    const Dialect& dialect_;
+    std::unique_ptr<soci::session> session_;
+    ports::TxMode mode_;
+    bool finished_{false};
+    bool discard_{false};
+    std::optional<Error> failed_;
+};
+
+}  // namespace ticketing::sql::detail

@@ -1,0 +1,98 @@
+// Users and their ledger (UserRepository).
+#include <limits>
+
+#include "statements.hpp"
+#include "unit_of_work.hpp"
+
+namespace ticketing::sql::detail {
+namespace {
+
+struct UserRow {
+    static constexpr std::string_view kColumns = "id, name, balance, version";
+    User user;
+    void Bind(soci::details::prepare_temp_type& p) {
+        p, soci::into(user.id.value), soci::into(user.name), soci::into(user.balance), soci::into(user.version);
+    }
+    User ToEntity() const { return user; }
+};
+
+struct LedgerRow {
+    static constexpr std::string_view kColumns = "id, user_id, type, amount, balance_after, created_at";
+    LedgerEntry entry;
+    int type{0};
+    std::int64_t created_at{0};
+    void Bind(soci::details::prepare_temp_type& p) {
+        p, soci::into(entry.id.value), soci::into(entry.user_id.value), soci::into(type), soci::into(entry.amount),
+            soci::into(entry.balance_after), soci::into(created_at);
+    }
+    LedgerEntry ToEntity() const {
+        auto out = entry;
+        out.type = static_cast<LedgerType>(type);
+        out.created_at = FromMs(created_at);
+        return out;
+    }
+};
+
+}  // namespace
+
+Result<UserId> SqlUnitOfWork::InsertUser(const User& user) {
+    return Write<UserId>("insert user", [&](soci::session& sql) -> Result<UserId> {
+        Exec(sql, "INSERT INTO users (name, balance, version) VALUES (:name, :balance, 0)", user.name, user.balance);
+        return UserId{LastId(sql)};
+    });
+}
+
+Result<std::optional<User>> SqlUnitOfWork::FindUser(UserId id) {
+    return FindUserImpl(id, false);
+}
+
+Result<std::optional<User>> SqlUnitOfWork::FindUserForUpdate(UserId id) {
+    return FindUserImpl(id, true);
+}
+
+Result<void> SqlUnitOfWork::UpdateUser(const User& user) {
+    return Write<void>("update user", [&](soci::session& sql) {
+        return UpdateVersioned(
+            sql, "users", "name = :name, balance = :balance", user.id.value, user.version, user.name, user.balance
+        );
+    });
+}
+
+Result<LedgerEntryId> SqlUnitOfWork::InsertLedgerEntry(const LedgerEntry& entry) {
+    return Write<LedgerEntryId>("insert ledger entry", [&](soci::session& sql) -> Result<LedgerEntryId> {
+        Exec(
+            sql,
+            "INSERT INTO ledger (user_id, type, amount, balance_after, created_at) "
+            "VALUES (:user, :type, :amount, :after, :at)",
+            entry.user_id.value,
+            static_cast<int>(entry.type),
+            entry.amount,
+            entry.balance_after,
+            ToMs(entry.created_at)
+        );
+        return LedgerEntryId{LastId(sql)};
+    });
+}
+
+Result<std::vector<LedgerEntry>> SqlUnitOfWork::ListLedger(UserId user, ports::PageRequest page) {
+    return Read<std::vector<LedgerEntry>>("list ledger", [&](soci::session& sql) -> Result<std::vector<LedgerEntry>> {
+        const std::int64_t before = page.after > 0 ? page.after : std::numeric_limits<std::int64_t>::max();
+        return Select<LedgerRow>(
+            sql,
+            SelectFrom<LedgerRow>("ledger", "WHERE user_id = :user AND id < :before ORDER BY id DESC LIMIT :n"),
+            user.value,
+            before,
+            page.limit
+        );
+    });
+}
+
+Result<std::optional<User>> SqlUnitOfWork::FindUserImpl(UserId id, bool for_update) {
+    return Read<std::optional<User>>("find user", [&](soci::session& sql) -> Result<std::optional<User>> {
+        return SelectOne<UserRow>(
+            sql, SelectFrom<UserRow>("users", "WHERE id = :id") + (for_update ? ForUpdate() : ""), id.value
+        );
+    });
+}
+
+}  // namespace ticketing::sql::detail
