@@ -714,40 +714,44 @@ Response AdminOutboxRetry(const Call& call) {
 
 #undef TK_TRY
 
+/// Where a route runs: on the I/O thread (no backend), on the worker pool (the database or Redis), or
+/// on the I/O thread only while the queue store is in process (it then touches no database or socket).
+enum class Runs : std::uint8_t { kInline, kWorker, kQueueStore };
+
 struct Route {
     std::string_view method;
     std::string_view path;
-    bool blocking;
+    Runs runs;
     Response (*handler)(const Call&);
 };
 
-// product.md's table, in its order. `blocking` routes call the backends and run on the worker pool.
+// product.md's table, in its order.
 constexpr std::array kRoutes{
-    Route{"GET", "/healthz", false, Healthz},
-    Route{"GET", "/readyz", true, Readyz},
-    Route{"GET", "/metrics", true, MetricsText},
-    Route{"GET", "/openapi.json", false, OpenApi},
-    Route{"POST", "/v1/users", true, CreateUser},
-    Route{"GET", "/v1/users/{userId}/balance", true, GetBalance},
-    Route{"POST", "/v1/users/{userId}/balance/charge", true, Charge},
-    Route{"GET", "/v1/users/{userId}/balance/history", true, History},
-    Route{"GET", "/v1/users/{userId}/tickets", true, Tickets},
-    Route{"GET", "/v1/concerts", true, Concerts},
-    Route{"GET", "/v1/concerts/{concertId}/schedules", true, Schedules},
-    Route{"POST", "/v1/concerts/{concertId}/queue", true, Join},
-    Route{"GET", "/v1/queue/me", true, QueueStatus},
-    Route{"DELETE", "/v1/queue/me", true, QueueLeave},
-    Route{"GET", "/v1/schedules/{scheduleId}/seats", true, SeatMapRoute},
-    Route{"POST", "/v1/reservations", true, Hold},
-    Route{"GET", "/v1/reservations/{reservationId}", true, GetReservation},
-    Route{"DELETE", "/v1/reservations/{reservationId}", true, CancelReservation},
-    Route{"POST", "/v1/payments", true, Pay},
-    Route{"POST", "/v1/payments/{paymentId}/refund", true, Refund},
-    Route{"POST", "/v1/admin/concerts", true, AdminCreateConcert},
-    Route{"GET", "/v1/admin/queues/{concertId}", true, AdminGetQueue},
-    Route{"PUT", "/v1/admin/queues/{concertId}", true, AdminPutQueue},
-    Route{"GET", "/v1/admin/outbox", true, AdminOutbox},
-    Route{"POST", "/v1/admin/outbox/{eventId}/retry", true, AdminOutboxRetry},
+    Route{"GET", "/healthz", Runs::kInline, Healthz},
+    Route{"GET", "/readyz", Runs::kWorker, Readyz},
+    Route{"GET", "/metrics", Runs::kWorker, MetricsText},
+    Route{"GET", "/openapi.json", Runs::kInline, OpenApi},
+    Route{"POST", "/v1/users", Runs::kWorker, CreateUser},
+    Route{"GET", "/v1/users/{userId}/balance", Runs::kWorker, GetBalance},
+    Route{"POST", "/v1/users/{userId}/balance/charge", Runs::kWorker, Charge},
+    Route{"GET", "/v1/users/{userId}/balance/history", Runs::kWorker, History},
+    Route{"GET", "/v1/users/{userId}/tickets", Runs::kWorker, Tickets},
+    Route{"GET", "/v1/concerts", Runs::kWorker, Concerts},
+    Route{"GET", "/v1/concerts/{concertId}/schedules", Runs::kWorker, Schedules},
+    Route{"POST", "/v1/concerts/{concertId}/queue", Runs::kWorker, Join},
+    Route{"GET", "/v1/queue/me", Runs::kQueueStore, QueueStatus},
+    Route{"DELETE", "/v1/queue/me", Runs::kQueueStore, QueueLeave},
+    Route{"GET", "/v1/schedules/{scheduleId}/seats", Runs::kWorker, SeatMapRoute},
+    Route{"POST", "/v1/reservations", Runs::kWorker, Hold},
+    Route{"GET", "/v1/reservations/{reservationId}", Runs::kWorker, GetReservation},
+    Route{"DELETE", "/v1/reservations/{reservationId}", Runs::kWorker, CancelReservation},
+    Route{"POST", "/v1/payments", Runs::kWorker, Pay},
+    Route{"POST", "/v1/payments/{paymentId}/refund", Runs::kWorker, Refund},
+    Route{"POST", "/v1/admin/concerts", Runs::kWorker, AdminCreateConcert},
+    Route{"GET", "/v1/admin/queues/{concertId}", Runs::kWorker, AdminGetQueue},
+    Route{"PUT", "/v1/admin/queues/{concertId}", Runs::kWorker, AdminPutQueue},
+    Route{"GET", "/v1/admin/outbox", Runs::kWorker, AdminOutbox},
+    Route{"POST", "/v1/admin/outbox/{eventId}/retry", Runs::kWorker, AdminOutboxRetry},
 };
 
 constexpr int kNoRoute = -1;
@@ -807,7 +811,8 @@ std::vector<RouteInfo> Routes() {
     return out;
 }
 
-Api::Api(runtime::Runtime& runtime, Metrics& metrics) : runtime_(runtime), metrics_(metrics) {}
+Api::Api(runtime::Runtime& runtime, Metrics& metrics)
+    : runtime_(runtime), metrics_(metrics), queue_in_process_(runtime.GetConfig().redis.empty()) {}
 
 Dispatch Api::Find(std::string_view method, std::string_view path) const {
     std::array<std::string_view, 2> ignored;
@@ -815,7 +820,10 @@ Dispatch Api::Find(std::string_view method, std::string_view path) const {
     for (std::size_t i = 0; i < kRoutes.size(); ++i) {
         if (!MatchPath(kRoutes[i].path, path, &ignored)) continue;
         path_known = true;
-        if (kRoutes[i].method == method) return {static_cast<int>(i), kRoutes[i].path, kRoutes[i].blocking};
+        if (kRoutes[i].method != method) continue;
+        const auto runs = kRoutes[i].runs;
+        const bool blocking = runs == Runs::kWorker || (runs == Runs::kQueueStore && !queue_in_process_);
+        return {static_cast<int>(i), kRoutes[i].path, blocking};
     }
     return {path_known ? kWrongMethod : kNoRoute, "unmatched", false};
 }

@@ -28,6 +28,8 @@ public:
 private:
     runtime::Runtime& runtime_;
     Metrics& metrics_;
+    /// The embedded default: queue routes are answered on the I/O thread, no hop to the pool.
+    bool queue_in_process_;
     QueueEta eta_;
 };
 
