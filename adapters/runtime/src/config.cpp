@@ -19,8 +19,7 @@ using Getter = std::function<std::string(const Config&)>;
 
 /// A setting with how to read and print it.
 struct Option {
-    ConfigOption spec;
-    std::string default_text;  ///< filled from a default Config
+    ConfigOption spec;  ///< default_value filled from a default Config
     Setter set;
     Getter get;
 };
@@ -134,7 +133,7 @@ Option Text(
     bool secret = false
 ) {
     return {
-        {std::move(key), {}, {}, std::move(help), false, secret},
+        {std::move(key), {}, {}, std::move(help), false, secret, {}},
         {},
         [field, check](Config& c, std::string_view v) -> Result<void> {
             if (check) {
@@ -150,7 +149,7 @@ Option Text(
 template <class Int, class Field>
 Option Integer(std::string key, std::string help, Field field, std::int64_t min, std::int64_t max) {
     return {
-        {std::move(key), {}, {}, std::move(help), false, false},
+        {std::move(key), {}, {}, std::move(help), false, false, {}},
         {},
         [field, min, max](Config& c, std::string_view v) -> Result<void> {
             auto value = ParseInteger(v, min, max);
@@ -165,7 +164,7 @@ Option Integer(std::string key, std::string help, Field field, std::int64_t min,
 template <class Field>
 Option Duration(std::string key, std::string help, Field field, Millis min = Millis{1}) {
     return {
-        {std::move(key), {}, {}, std::move(help), false, false},
+        {std::move(key), {}, {}, std::move(help), false, false, {}},
         {},
         [field, min](Config& c, std::string_view v) -> Result<void> {
             auto value = ParseDuration(v, min);
@@ -180,7 +179,7 @@ Option Duration(std::string key, std::string help, Field field, Millis min = Mil
 template <class Field>
 Option Switch(std::string key, std::string help, Field field, bool is_switch) {
     return {
-        {std::move(key), {}, {}, std::move(help), is_switch, false},
+        {std::move(key), {}, {}, std::move(help), is_switch, false, {}},
         {},
         [field](Config& c, std::string_view v) -> Result<void> {
             auto value = ParseBool(v);
@@ -252,7 +251,7 @@ std::vector<Option> MakeOptions() {
             "file the outbox relay appends events to when no Kafka is set; empty: <data_dir>/events.log",
             &Config::event_log
         ),
-        {{"lock_strategy", {}, {}, "optimistic, pessimistic or redis", false, false},
+        {{"lock_strategy", {}, {}, "optimistic, pessimistic or redis", false, false, {}},
          {},
          [](Config& c, std::string_view v) -> Result<void> {
              auto kind = ParseLockStrategyKind(v);
@@ -428,7 +427,7 @@ std::vector<Option> MakeOptions() {
         std::transform(option.spec.env.begin(), option.spec.env.end(), option.spec.env.begin(), ::toupper);
         std::replace(name.begin(), name.end(), '_', '-');
         option.spec.flag = "--" + name;
-        option.default_text = option.get(defaults);
+        option.spec.default_value = option.get(defaults);
     }
     return options;
 }
@@ -593,7 +592,7 @@ std::string HelpText(std::string_view usage) {
         const auto& spec = option.spec;
         out << "  " << spec.flag << (spec.is_switch ? "" : " VALUE") << "  (" << spec.env << ", [" << spec.key
             << "])\n      " << spec.help
-            << "; default: " << (option.default_text.empty() ? "none" : option.default_text) << "\n";
+            << "; default: " << (spec.default_value.empty() ? "none" : spec.default_value) << "\n";
     }
     out << "  --help\n      this text\n";
     return out.str();

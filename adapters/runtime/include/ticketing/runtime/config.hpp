@@ -60,6 +60,7 @@ struct ConfigOption {
     std::string help;
     bool is_switch{false};  ///< a flag without a value ("--demo")
     bool secret{false};     ///< redacted when printed
+    std::string default_value;  ///< as a file would spell it; empty: none
 };
 
 /// Every setting, in the order `--help` lists them.
