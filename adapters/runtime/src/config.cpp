@@ -134,7 +134,6 @@ Option Text(
 ) {
     return {
         {std::move(key), {}, {}, std::move(help), false, secret, {}},
-        {},
         [field, check](Config& c, std::string_view v) -> Result<void> {
             if (check) {
                 if (auto ok = check(v); !ok) return ok;
@@ -150,7 +149,6 @@ template <class Int, class Field>
 Option Integer(std::string key, std::string help, Field field, std::int64_t min, std::int64_t max) {
     return {
         {std::move(key), {}, {}, std::move(help), false, false, {}},
-        {},
         [field, min, max](Config& c, std::string_view v) -> Result<void> {
             auto value = ParseInteger(v, min, max);
             if (!value) return tl::unexpected(value.error());
@@ -165,7 +163,6 @@ template <class Field>
 Option Duration(std::string key, std::string help, Field field, Millis min = Millis{1}) {
     return {
         {std::move(key), {}, {}, std::move(help), false, false, {}},
-        {},
         [field, min](Config& c, std::string_view v) -> Result<void> {
             auto value = ParseDuration(v, min);
             if (!value) return tl::unexpected(value.error());
@@ -180,7 +177,6 @@ template <class Field>
 Option Switch(std::string key, std::string help, Field field, bool is_switch) {
     return {
         {std::move(key), {}, {}, std::move(help), is_switch, false, {}},
-        {},
         [field](Config& c, std::string_view v) -> Result<void> {
             auto value = ParseBool(v);
             if (!value) return tl::unexpected(value.error());
@@ -252,7 +248,6 @@ std::vector<Option> MakeOptions() {
             &Config::event_log
         ),
         {{"lock_strategy", {}, {}, "optimistic, pessimistic or redis", false, false, {}},
-         {},
          [](Config& c, std::string_view v) -> Result<void> {
              auto kind = ParseLockStrategyKind(v);
              if (!kind) return tl::unexpected(Invalid(kind.error().message));
@@ -591,8 +586,8 @@ std::string HelpText(std::string_view usage) {
     for (const auto& option : Options()) {
         const auto& spec = option.spec;
         out << "  " << spec.flag << (spec.is_switch ? "" : " VALUE") << "  (" << spec.env << ", [" << spec.key
-            << "])\n      " << spec.help
-            << "; default: " << (spec.default_value.empty() ? "none" : spec.default_value) << "\n";
+            << "])\n      " << spec.help << "; default: " << (spec.default_value.empty() ? "none" : spec.default_value)
+            << "\n";
     }
     out << "  --help\n      this text\n";
     return out.str();
