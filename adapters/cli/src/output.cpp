@@ -18,7 +18,9 @@ std::string Text(const json::value& v) {
     if (v.is_null()) return "-";
     if (v.is_double()) {
         char buffer[32];
-        std::snprintf(buffer, sizeof buffer, "%.2f", v.as_double());
+        // Enough digits for microsecond latencies and no noise on thousands of transactions.
+        const double d = v.as_double();
+        std::snprintf(buffer, sizeof buffer, d >= 100 ? "%.0f" : d >= 1 ? "%.2f" : "%.3f", d);
         return buffer;
     }
     return json::serialize(v);
