@@ -120,7 +120,7 @@ public:
                 std::filesystem::remove(sqlite_path_.string() + suffix, ignored);
         }
         if (!mysql_database_.empty()) (void)sql::DropMysqlDatabase(mysql_server_, mysql_database_);
-        if (redis_) DeleteRedisKeys();
+        if (redis_) (void)redis_->DeleteKeysWithPrefix(redis_prefix_);
     }
     Adapters(const Adapters&) = delete;
     Adapters& operator=(const Adapters&) = delete;
@@ -132,16 +132,6 @@ public:
 
 private:
     Adapters() = default;
-
-    void DeleteRedisKeys() {
-        std::string cursor = "0";
-        do {
-            auto page = redis_->Command({"SCAN", cursor, "MATCH", redis_prefix_ + "*", "COUNT", "1000"});
-            if (!page || page->elements.size() != 2) return;
-            cursor = page->elements[0].str;
-            for (const auto& key : page->elements[1].elements) (void)redis_->Command({"DEL", key.str});
-        } while (cursor != "0");
-    }
 
     std::unique_ptr<ports::UnitOfWorkFactory> db_;
     std::unique_ptr<ports::QueueStore> queue_;

@@ -17,6 +17,7 @@ double Round(double value, double unit) {
 }
 
 std::string CsvField(const json::value& v) {
+    if (v.is_double()) return std::to_string(v.as_double());  // 1234.500000, not JSON's 1.2345E3
     if (!v.is_string()) return json::serialize(v);
     std::string out = "\"";
     for (char ch : v.as_string()) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
