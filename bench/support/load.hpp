@@ -18,6 +18,7 @@ using SteadyClock = std::chrono::steady_clock;
 struct Figures {
     double ops_per_sec{0};
     double p50_us{0};
+    double p95_us{0};
     double p99_us{0};
     std::int64_t ops{0};
     std::int64_t errors{0};
@@ -54,7 +55,7 @@ Figures Run(int threads, std::int64_t total, std::chrono::milliseconds duration,
                    : all[std::min(all.size() - 1, static_cast<std::size_t>(q * static_cast<double>(all.size())))];
     };
     const auto ops = static_cast<std::int64_t>(all.size());
-    return Figures{static_cast<double>(ops) / seconds, at(0.50), at(0.99), ops, errors.load()};
+    return Figures{static_cast<double>(ops) / seconds, at(0.50), at(0.95), at(0.99), ops, errors.load()};
 }
 
 /// `Run` for a fixed number of calls.

@@ -17,17 +17,6 @@
 namespace ticketing::testing {
 namespace {
 
-// Deletes the backend's keys when it goes (SCAN by prefix: test data only).
-void DeleteKeys(redis::RedisClient& client, const std::string& prefix) {
-    std::string cursor = "0";
-    do {
-        auto page = client.Command({"SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000"});
-        if (!page || page->elements.size() != 2) return;
-        cursor = page->elements[0].str;
-        for (const auto& key : page->elements[1].elements) (void)client.Command({"DEL", key.str});
-    } while (cursor != "0");
-}
-
 class RedisAdapters final : public Backend {
 public:
     explicit RedisAdapters(const redis::RedisOptions& options)
@@ -36,7 +25,7 @@ public:
           queue_(client_, redis::RedisQueueStoreOptions{prefix_}),
           lock_(client_, redis::RedisLockOptions{prefix_, true}),
           cache_(client_, redis::RedisCatalogCacheOptions{prefix_}) {}
-    ~RedisAdapters() override { DeleteKeys(*client_, prefix_); }
+    ~RedisAdapters() override { (void)client_->DeleteKeysWithPrefix(prefix_); }  // test data only
 
     ports::UnitOfWorkFactory& Db() override { return db_; }
     ports::QueueStore& Queue() override { return queue_; }

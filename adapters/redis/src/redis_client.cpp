@@ -460,4 +460,18 @@ Result<void> RedisClient::Ping() {
     return {};
 }
 
+Result<void> RedisClient::DeleteKeysWithPrefix(std::string_view prefix) {
+    std::string cursor = "0";
+    do {
+        auto page = Command({"SCAN", cursor, "MATCH", std::string(prefix) + "*", "COUNT", "1000"});
+        if (!page) return Forward(page.error());
+        if (page->elements.size() != 2) return MakeError(Errc::kInternal, "unexpected SCAN reply");
+        cursor = page->elements[0].str;
+        for (const auto& key : page->elements[1].elements) {
+            if (auto deleted = Command({"DEL", key.str}); !deleted) return Forward(deleted.error());
+        }
+    } while (cursor != "0");
+    return {};
+}
+
 }  // namespace ticketing::redis

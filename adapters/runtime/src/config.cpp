@@ -19,8 +19,7 @@ using Getter = std::function<std::string(const Config&)>;
 
 /// A setting with how to read and print it.
 struct Option {
-    ConfigOption spec;
-    std::string default_text;  ///< filled from a default Config
+    ConfigOption spec;  ///< default_value filled from a default Config
     Setter set;
     Getter get;
 };
@@ -134,8 +133,7 @@ Option Text(
     bool secret = false
 ) {
     return {
-        {std::move(key), {}, {}, std::move(help), false, secret},
-        {},
+        {std::move(key), {}, {}, std::move(help), false, secret, {}},
         [field, check](Config& c, std::string_view v) -> Result<void> {
             if (check) {
                 if (auto ok = check(v); !ok) return ok;
@@ -150,8 +148,7 @@ Option Text(
 template <class Int, class Field>
 Option Integer(std::string key, std::string help, Field field, std::int64_t min, std::int64_t max) {
     return {
-        {std::move(key), {}, {}, std::move(help), false, false},
-        {},
+        {std::move(key), {}, {}, std::move(help), false, false, {}},
         [field, min, max](Config& c, std::string_view v) -> Result<void> {
             auto value = ParseInteger(v, min, max);
             if (!value) return tl::unexpected(value.error());
@@ -165,8 +162,7 @@ Option Integer(std::string key, std::string help, Field field, std::int64_t min,
 template <class Field>
 Option Duration(std::string key, std::string help, Field field, Millis min = Millis{1}) {
     return {
-        {std::move(key), {}, {}, std::move(help), false, false},
-        {},
+        {std::move(key), {}, {}, std::move(help), false, false, {}},
         [field, min](Config& c, std::string_view v) -> Result<void> {
             auto value = ParseDuration(v, min);
             if (!value) return tl::unexpected(value.error());
@@ -180,8 +176,7 @@ Option Duration(std::string key, std::string help, Field field, Millis min = Mil
 template <class Field>
 Option Switch(std::string key, std::string help, Field field, bool is_switch) {
     return {
-        {std::move(key), {}, {}, std::move(help), is_switch, false},
-        {},
+        {std::move(key), {}, {}, std::move(help), is_switch, false, {}},
         [field](Config& c, std::string_view v) -> Result<void> {
             auto value = ParseBool(v);
             if (!value) return tl::unexpected(value.error());
@@ -252,8 +247,7 @@ std::vector<Option> MakeOptions() {
             "file the outbox relay appends events to when no Kafka is set; empty: <data_dir>/events.log",
             &Config::event_log
         ),
-        {{"lock_strategy", {}, {}, "optimistic, pessimistic or redis", false, false},
-         {},
+        {{"lock_strategy", {}, {}, "optimistic, pessimistic or redis", false, false, {}},
          [](Config& c, std::string_view v) -> Result<void> {
              auto kind = ParseLockStrategyKind(v);
              if (!kind) return tl::unexpected(Invalid(kind.error().message));
@@ -428,7 +422,7 @@ std::vector<Option> MakeOptions() {
         std::transform(option.spec.env.begin(), option.spec.env.end(), option.spec.env.begin(), ::toupper);
         std::replace(name.begin(), name.end(), '_', '-');
         option.spec.flag = "--" + name;
-        option.default_text = option.get(defaults);
+        option.spec.default_value = option.get(defaults);
     }
     return options;
 }
@@ -592,8 +586,8 @@ std::string HelpText(std::string_view usage) {
     for (const auto& option : Options()) {
         const auto& spec = option.spec;
         out << "  " << spec.flag << (spec.is_switch ? "" : " VALUE") << "  (" << spec.env << ", [" << spec.key
-            << "])\n      " << spec.help
-            << "; default: " << (option.default_text.empty() ? "none" : option.default_text) << "\n";
+            << "])\n      " << spec.help << "; default: " << (spec.default_value.empty() ? "none" : spec.default_value)
+            << "\n";
     }
     out << "  --help\n      this text\n";
     return out.str();

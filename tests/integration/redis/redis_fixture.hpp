@@ -27,14 +27,7 @@ protected:
     }
 
     void TearDown() override {
-        if (!client_) return;
-        std::string cursor = "0";
-        do {
-            auto page = client_->Command({"SCAN", cursor, "MATCH", prefix_ + "*", "COUNT", "1000"});
-            if (!page || page->elements.size() != 2) return;
-            cursor = page->elements[0].str;
-            for (const auto& key : page->elements[1].elements) (void)client_->Command({"DEL", key.str});
-        } while (cursor != "0");
+        if (client_) (void)client_->DeleteKeysWithPrefix(prefix_);
     }
 
     std::shared_ptr<redis::RedisClient> client_;

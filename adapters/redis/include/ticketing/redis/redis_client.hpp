@@ -103,6 +103,10 @@ public:
 
     Result<void> Ping();
 
+    /// Deletes every key starting with `prefix` (SCAN, then DEL): the cleanup of tests and benches
+    /// that give each run its own prefix. Never for a prefix production data lives under.
+    Result<void> DeleteKeysWithPrefix(std::string_view prefix);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

@@ -58,8 +58,9 @@ struct ConfigOption {
     std::string flag;  ///< "--lock-max-attempts"
     std::string env;   ///< "TICKETING_LOCK_MAX_ATTEMPTS"
     std::string help;
-    bool is_switch{false};  ///< a flag without a value ("--demo")
-    bool secret{false};     ///< redacted when printed
+    bool is_switch{false};      ///< a flag without a value ("--demo")
+    bool secret{false};         ///< redacted when printed
+    std::string default_value;  ///< as a file would spell it; empty: none
 };
 
 /// Every setting, in the order `--help` lists them.

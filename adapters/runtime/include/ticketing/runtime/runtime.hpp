@@ -14,8 +14,19 @@ namespace ticketing::runtime {
 struct Probe {
     std::string backend;  ///< "database", "redis"
     bool ok{false};
-    std::string message;  ///< why it is down; never a password
+    std::string message;  ///< why it is down, or what was found; never a password
 };
+
+/// The database schema: the version applied and the newest one this build knows.
+struct SchemaInfo {
+    std::string dialect;  ///< "sqlite" or "mysql"
+    int version{0};
+    int latest{0};
+};
+
+/// Reaches every backend `config` names, each on its own, without migrating or changing anything:
+/// what an operator's `doctor` needs when the runtime itself cannot open. Blocking.
+std::vector<Probe> ProbeBackends(const Config& config);
 
 /// Lock-strategy counters since start, for one strategy.
 struct LockCounters {
@@ -64,6 +75,11 @@ public:
     Ticketing& App();
     const Config& GetConfig() const;
     const ports::Clock& Clock() const;
+
+    /// The schema the database is at (Open has migrated it).
+    Result<SchemaInfo> Schema();
+    /// Where the outbox relay job publishes (the event log), for a relay run by hand.
+    ports::EventSink& Sink();
 
     /// Every configured backend, reached now. Blocking (bounded by the backends' timeouts).
     std::vector<Probe> CheckReadiness();
