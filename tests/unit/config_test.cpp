@@ -80,7 +80,7 @@ TEST(Config, EachBadValueHasItsOwnMessage) {
              {{"TICKETING_LOCK_MAX_ATTEMPTS", "-2"},
               {"TICKETING_LOCK_STRATEGY", "wishful"},
               {"TICKETING_REDIS", "http://example"},
-              {"TICKETING_DB_POOL_SIZE", "0"}},
+              {"TICKETING_DB_POOL_SIZE", "-1"}},
          .flags = {{"reservation.hold_ttl", "5 minutes"}}}
     );
     EXPECT_NE(
@@ -92,7 +92,8 @@ TEST(Config, EachBadValueHasItsOwnMessage) {
     ) << message;
     EXPECT_NE(message.find("redis (from TICKETING_REDIS)"), std::string::npos) << message;
     EXPECT_NE(
-        message.find("db_pool_size (from TICKETING_DB_POOL_SIZE): must be between 1 and 1024, got 0"), std::string::npos
+        message.find("db_pool_size (from TICKETING_DB_POOL_SIZE): must be between 0 and 1024, got -1"),
+        std::string::npos
     ) << message;
     EXPECT_NE(
         message.find("reservation.hold_ttl (from --reservation-hold-ttl): expected a duration"), std::string::npos
@@ -119,6 +120,17 @@ TEST(Config, MalformedUrlsAndAddresses) {
         LoadError({.file = {}, .env = {}, .flags = {{"redis_prefix", "a{b}"}}}).find("must not contain"),
         std::string::npos
     );
+}
+
+TEST(Config, DatabasePoolIsSizedToTheDatabaseUnlessSet) {
+    Config config;
+    EXPECT_EQ(DbPoolSize(config), 4);
+    config.database = "sqlite:///srv/t.db";
+    EXPECT_EQ(DbPoolSize(config), 4);
+    config.database = "mysql://u:p@db:3306/t";
+    EXPECT_EQ(DbPoolSize(config), 16);
+    config.db_pool_size = 7;
+    EXPECT_EQ(DbPoolSize(config), 7);
 }
 
 TEST(Config, CombinationsAreChecked) {

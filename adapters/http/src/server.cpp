@@ -67,7 +67,7 @@ ServerOptions OptionsFrom(const runtime::Config& config) {
     ServerOptions options;
     options.listen = config.listen;
     options.io_threads = std::max(config.threads, 1);
-    options.worker_threads = std::max(config.db_pool_size, 1);
+    options.worker_threads = runtime::DbPoolSize(config);
     options.rate_limit = config.rate_limit;
     return options;
 }

@@ -268,7 +268,11 @@ std::vector<Option> MakeOptions() {
             kMaxInt32
         ),
         Integer<std::int32_t>(
-            "db_pool_size", "database connections per instance", TICKETING_FIELD(db_pool_size), 1, 1024
+            "db_pool_size",
+            "database connections per instance, also the server's worker threads; 0: 4 on SQLite, 16 on MariaDB",
+            TICKETING_FIELD(db_pool_size),
+            0,
+            1024
         ),
         Integer<std::int32_t>(
             "redis_pool_size", "Redis connections per instance", TICKETING_FIELD(redis_pool_size), 1, 1024
@@ -485,6 +489,11 @@ Result<void> OneLinePerError(const std::vector<std::string>& errors) {
 }
 
 }  // namespace
+
+std::int32_t DbPoolSize(const Config& config) {
+    if (config.db_pool_size > 0) return config.db_pool_size;
+    return config.database.starts_with("mysql://") ? 16 : 4;
+}
 
 const std::vector<ConfigOption>& ConfigOptions() {
     static const std::vector<ConfigOption> specs = [] {

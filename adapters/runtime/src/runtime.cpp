@@ -158,7 +158,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
     }
     auto db = sql::SqlDatabase::Open({
         .url = DatabaseUrl(c),
-        .pool_size = static_cast<std::size_t>(c.db_pool_size),
+        .pool_size = static_cast<std::size_t>(DbPoolSize(c)),
     });
     if (!db) return MakeError(db.error().code, "database: " + db.error().message);
     state->db = std::move(*db);
