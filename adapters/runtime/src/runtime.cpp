@@ -109,17 +109,26 @@ private:
     std::thread thread_;
 };
 
-std::string SqliteUrl(const std::string& data_dir) {
-    return "sqlite://" + std::filesystem::absolute(std::filesystem::path(data_dir) / "ticketing.db").string();
+std::filesystem::path EmbeddedDatabase(const std::string& data_dir) {
+    return std::filesystem::path(data_dir) / "ticketing.db";
 }
 
 std::string DatabaseUrl(const Config& c) {
-    return c.database.empty() ? SqliteUrl(c.data_dir) : c.database;
+    return c.database.empty() ? "sqlite://" + std::filesystem::absolute(EmbeddedDatabase(c.data_dir)).string()
+                              : c.database;
+}
+
+/// A probe from what reaching the backend gave: a detail when up, the reason when down.
+Probe MakeProbe(std::string backend, const Result<std::string>& reached) {
+    return {
+        .backend = std::move(backend),
+        .ok = reached.has_value(),
+        .message = reached ? *reached : reached.error().message};
 }
 
 Probe PingRedis(redis::RedisClient& client) {
     auto ping = client.Ping();
-    return {.backend = "redis", .ok = ping.has_value(), .message = ping ? std::string() : ping.error().message};
+    return MakeProbe("redis", ping ? Result<std::string>() : tl::unexpected(ping.error()));
 }
 
 /// Holds expired per run of the expiry job, and in one database round trip of the relay.
@@ -260,20 +269,13 @@ const ports::Clock& Runtime::Clock() const {
 }
 
 std::vector<Probe> Runtime::CheckReadiness() {
-    std::vector<Probe> probes;
-    Probe database{.backend = "database", .ok = false, .message = {}};
-    auto uow = state_->db->Begin(ports::TxMode::kRead);
-    if (uow) {
-        auto read = (*uow)->FindConcert(ConcertId{1});
-        if (read) {
-            database.ok = true;
-        } else {
-            database.message = read.error().message;
-        }
-    } else {
-        database.message = uow.error().message;
-    }
-    probes.push_back(std::move(database));
+    auto read_one_row = [this]() -> Result<std::string> {
+        auto uow = state_->db->Begin(ports::TxMode::kRead);
+        if (!uow) return Forward(uow.error());
+        if (auto read = (*uow)->FindConcert(ConcertId{1}); !read) return Forward(read.error());
+        return std::string();
+    };
+    std::vector<Probe> probes{MakeProbe("database", read_one_row())};
     if (state_->redis) probes.push_back(PingRedis(*state_->redis));
     return probes;
 }
@@ -294,31 +296,24 @@ ports::EventSink& Runtime::Sink() {
 
 namespace {
 
-Probe ProbeDatabase(const Config& config) {
-    Probe probe{.backend = "database", .ok = false, .message = {}};
-    const auto embedded = std::filesystem::path(config.data_dir) / "ticketing.db";
+Result<std::string> ReachDatabase(const Config& config) {
+    const auto embedded = EmbeddedDatabase(config.data_dir);
     if (config.database.empty() && !std::filesystem::exists(embedded)) {
         // Not a fault, and not created here (a probe changes nothing): Runtime::Open creates it.
-        probe.ok = true;
-        probe.message = "sqlite, " + embedded.string() + " not created yet";
-        return probe;
+        return "sqlite, " + embedded.string() + " not created yet";
     }
     auto db = sql::SqlDatabase::Open({.url = DatabaseUrl(config), .pool_size = 1, .migrate = false});
-    auto version = db ? (*db)->SchemaVersion() : Result<int>(tl::unexpected(db.error()));
-    if (!version) {
-        probe.message = version.error().message;
-        return probe;
-    }
-    probe.ok = true;
-    probe.message = std::string((*db)->DialectName()) + ", schema " + std::to_string(*version) + " of " +
-                    std::to_string((*db)->LatestSchemaVersion());
-    return probe;
+    if (!db) return Forward(db.error());
+    auto version = (*db)->SchemaVersion();
+    if (!version) return Forward(version.error());
+    return std::string((*db)->DialectName()) + ", schema " + std::to_string(*version) + " of " +
+           std::to_string((*db)->LatestSchemaVersion());
 }
 
 }  // namespace
 
 std::vector<Probe> ProbeBackends(const Config& config) {
-    std::vector<Probe> probes{ProbeDatabase(config)};
+    std::vector<Probe> probes{MakeProbe("database", ReachDatabase(config))};
     if (!config.redis.empty()) {
         auto options = redis::ParseRedisUrl(config.redis);
         if (options) {
@@ -326,7 +321,7 @@ std::vector<Probe> ProbeBackends(const Config& config) {
             redis::RedisClient client(std::move(*options));
             probes.push_back(PingRedis(client));
         } else {
-            probes.push_back({.backend = "redis", .ok = false, .message = options.error().message});
+            probes.push_back(MakeProbe("redis", tl::unexpected(options.error())));
         }
     }
     return probes;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 #include <thread>
+#include <ticketing/redis/redis_lock.hpp>
 #include <ticketing/runtime/runtime.hpp>
 
 #include "services.hpp"
@@ -177,13 +178,13 @@ protected:
         TK_REQUIRE_SERVICE("TICKETING_TEST_MYSQL");
         TK_REQUIRE_SERVICE("TICKETING_TEST_REDIS");
         mysql_ = std::make_unique<testing::TempMysql>();
-        std::string prefix = UniqueName("rt") + ":";
+        prefix_ = UniqueName("rt") + ":";
         for (auto* dir : {&dir_a_, &dir_b_}) {
             auto runtime = MustOpen(MustLoad({
                 {"data_dir", dir->Path()},
                 {"database", mysql_->Url()},
                 {"redis", testing::ServiceUrl("TICKETING_TEST_REDIS")},
-                {"redis_prefix", prefix},
+                {"redis_prefix", prefix_},
                 {"reservation.hold_ttl", "2s"},
                 {"jobs.admission_interval", "50ms"},
                 {"jobs.hold_expiry_interval", "100ms"},
@@ -199,6 +200,7 @@ protected:
     Runtime& B() { return *runtimes_[1]; }
     std::vector<Runtime*> Both() { return {runtimes_[0].get(), runtimes_[1].get()}; }
 
+    std::string prefix_;
     TempDir dir_a_;
     TempDir dir_b_;
     std::unique_ptr<testing::TempMysql> mysql_;
@@ -308,6 +310,24 @@ TEST_F(SharedRuntimes, AStoppedLeaderHandsTheAdmissionJobOver) {
     EXPECT_EQ(before, 0) << "only the lease holder runs the job";
     leader.StopJobs();
     EXPECT_TRUE(Eventually([&] { return Job(follower.Jobs(), "admission").runs > 0; }, 2s));
+}
+
+TEST_F(SharedRuntimes, ACrashedLeadersJobIsTakenOverWithinOneLeaseTtl) {
+    // A leader that crashed holds the job's lease and never renews or releases it.
+    auto options = redis::ParseRedisUrl(testing::ServiceUrl("TICKETING_TEST_REDIS"));
+    ASSERT_TRUE(options.has_value());
+    redis::RedisLock crashed(std::make_shared<redis::RedisClient>(*options), {.key_prefix = prefix_, .renew = false});
+    auto lease = crashed.Acquire({"job:admission"}, 1s, 0ms);
+    ASSERT_TRUE(lease.has_value()) << lease.error().message;
+    const auto crashed_at = std::chrono::steady_clock::now();
+
+    B().StartJobs();
+    std::this_thread::sleep_for(400ms);
+    EXPECT_EQ(Job(B().Jobs(), "admission").runs, 0) << "the lease is still the crashed leader's";
+    EXPECT_GT(Job(B().Jobs(), "admission").skipped, 0);
+    ASSERT_TRUE(Eventually([&] { return Job(B().Jobs(), "admission").runs > 0; }, 3s));
+    // One lease TTL (1 s) plus one admission interval (50 ms), with generous slack for a loaded machine.
+    EXPECT_LT(std::chrono::steady_clock::now() - crashed_at, 2500ms);
 }
 
 }  // namespace
