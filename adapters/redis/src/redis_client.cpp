@@ -9,8 +9,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_client.hpp>
@@ -229,7 +231,12 @@ Error ReplyError(const RedisReply& reply) {
 // ---- the pool ---------------------------------------------------------------------------------------
 
 struct RedisClient::Impl {
-    explicit Impl(RedisOptions o) : options(std::move(o)), free_slots(std::max<std::size_t>(options.pool_size, 1)) {}
+    using Args = std::vector<std::string>;
+
+    explicit Impl(RedisOptions o)
+        : options(std::move(o)),
+          free_slots(std::max<std::size_t>(options.pool_size, 1)),
+          max_round_trips(std::clamp<std::size_t>(options.max_round_trips, 1, free_slots)) {}
 
     RedisOptions options;
     std::mutex mutex;
@@ -284,7 +291,9 @@ struct RedisClient::Impl {
         }
         if (options.db != 0) setup.push_back({"SELECT", std::to_string(options.db)});
         if (!setup.empty()) {
-            auto replies = Run(ctx.get(), setup);
+            std::vector<const Args*> setup_commands;
+            for (const auto& command : setup) setup_commands.push_back(&command);
+            auto replies = Run(ctx.get(), setup_commands);
             if (!replies) return Forward(replies.error());
             for (std::size_t i = 0; i < replies->size(); ++i) {
                 const auto& reply = (*replies)[i];
@@ -328,14 +337,14 @@ struct RedisClient::Impl {
     }
 
     // Sends the commands and reads one reply each. An I/O error leaves the context unusable.
-    Result<std::vector<RedisReply>> Run(redisContext* ctx, const std::vector<std::vector<std::string>>& commands) {
+    Result<std::vector<RedisReply>> Run(redisContext* ctx, std::span<const Args* const> commands) {
         SigpipeGuard guard;
         std::vector<const char*> argv;
         std::vector<std::size_t> argv_len;
-        for (const auto& command : commands) {
+        for (const auto* command : commands) {
             argv.clear();
             argv_len.clear();
-            for (const auto& arg : command) {
+            for (const auto& arg : *command) {
                 argv.push_back(arg.data());
                 argv_len.push_back(arg.size());
             }
@@ -362,7 +371,7 @@ struct RedisClient::Impl {
     // Pooled connections the server closed while they sat idle (restart, `timeout`, CLIENT KILL) fail
     // on first use; each such one is dropped and the commands go on the next, until a fresh connection.
     // The adapter's commands are all safe to repeat (RedisClient's contract).
-    Result<std::vector<RedisReply>> Execute(const std::vector<std::vector<std::string>>& commands) {
+    Result<std::vector<RedisReply>> RoundTrip(std::span<const Args* const> commands) {
         for (int attempt = 0;; ++attempt) {
             auto conn = Borrow();
             if (!conn) return Forward(conn.error());
@@ -376,6 +385,73 @@ struct RedisClient::Impl {
             const bool retry = (*conn)->Reused() && closed && attempt <= static_cast<int>(options.pool_size);
             (*conn)->Broken();  // discard: a half-read reply would poison the next caller
             if (!retry) return replies;
+        }
+    }
+
+    // ---- group commit: callers that arrive while round trips are in flight share the next one -------
+
+    // A caller's commands and, once `done`, their replies.
+    struct Waiter {
+        explicit Waiter(const std::vector<Args>& c) : commands(&c) {}
+        const std::vector<Args>* commands;
+        Result<std::vector<RedisReply>> result{std::vector<RedisReply>{}};
+        bool done{false};
+        std::condition_variable wake;
+    };
+
+    std::mutex batch_mutex;
+    std::deque<Waiter*> queued;
+    std::size_t round_trips{0};
+    const std::size_t max_round_trips;
+
+    // Redis answers a pipeline of n commands for little more than one: under load, the requests that
+    // queue up behind max_round_trips in-flight round trips go out together in the next one. An idle
+    // client sends at once, so this adds no latency; each caller still gets its own replies.
+    Result<std::vector<RedisReply>> Execute(const std::vector<Args>& commands) {
+        Waiter self(commands);
+        std::unique_lock lock(batch_mutex);
+        queued.push_back(&self);
+        while (!self.done) {
+            if (queued.empty() || round_trips >= max_round_trips) {
+                self.wake.wait(lock);
+                continue;
+            }
+            const auto take = std::min(queued.size(), kMaxBatch);
+            std::vector<Waiter*> batch(queued.begin(), queued.begin() + static_cast<std::ptrdiff_t>(take));
+            queued.erase(queued.begin(), queued.begin() + static_cast<std::ptrdiff_t>(take));
+            ++round_trips;
+            lock.unlock();
+            RunBatch(batch);
+            lock.lock();
+            --round_trips;
+            // Woken under the lock: a waiter returns (and its Waiter dies) only once it holds the lock.
+            for (auto* waiter : batch) {
+                waiter->done = true;
+                if (waiter != &self) waiter->wake.notify_one();
+            }
+            if (!queued.empty()) queued.front()->wake.notify_one();  // the next leader
+        }
+        return std::move(self.result);
+    }
+
+    static constexpr std::size_t kMaxBatch = 256;  // callers per round trip
+
+    void RunBatch(const std::vector<Waiter*>& batch) {
+        std::vector<const Args*> commands;
+        for (const auto* waiter : batch) {
+            for (const auto& command : *waiter->commands) commands.push_back(&command);
+        }
+        auto replies = RoundTrip(commands);
+        auto next = replies ? replies->begin() : std::vector<RedisReply>::iterator{};
+        for (auto* waiter : batch) {
+            if (!replies) {
+                waiter->result = Forward(replies.error());
+                continue;
+            }
+            const auto count = static_cast<std::ptrdiff_t>(waiter->commands->size());
+            waiter->result =
+                std::vector<RedisReply>(std::make_move_iterator(next), std::make_move_iterator(next + count));
+            next += count;
         }
     }
 };

@@ -2,7 +2,9 @@
 // (UNAVAILABLE, said so), never a lost race to retry; no message carries the password.
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <ticketing/redis/redis_client.hpp>
+#include <vector>
 
 #include "redis_fixture.hpp"
 #include "services.hpp"
@@ -82,6 +84,53 @@ TEST_F(RedisScriptTest, TheLocalDigestIsTheServersAndNoscriptFallsBackToEval) {
     auto cached = client_->Command({"SCRIPT", "EXISTS", script.Sha1()});
     ASSERT_TRUE(cached.has_value());
     EXPECT_EQ(cached->elements.at(0).integer, 1);
+}
+
+using RedisGroupCommitTest = RedisTest;
+
+// Callers that queue behind the round trips in flight share the next one: each must still get exactly
+// its own replies, in its own order, and an error reply must stay with the caller whose command it was.
+TEST_F(RedisGroupCommitTest, SixteenThreadsSharingRoundTripsEachGetTheirOwnReplies) {
+    constexpr int kThreads = 16;
+    constexpr int kCalls = 1500;
+    ASSERT_TRUE(client_->Command({"SET", prefix_ + "text", "not a number"}).has_value());
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            const auto counter = prefix_ + "n" + std::to_string(t);
+            for (int i = 1; i <= kCalls; ++i) {
+                const auto mine = std::to_string(t) + "-" + std::to_string(i);
+                switch (i % 3) {
+                    case 0: {
+                        auto echoed = client_->Command({"ECHO", mine});
+                        if (!echoed || echoed->str != mine) ++wrong;
+                        break;
+                    }
+                    case 1: {
+                        auto replies =
+                            client_->Pipeline({{"INCR", counter}, {"ECHO", mine}, {"INCR", prefix_ + "text"}});
+                        if (!replies || replies->size() != 3 || (*replies)[0].integer != (i + 2) / 3 ||
+                            (*replies)[1].str != mine || !(*replies)[2].IsError()) {
+                            ++wrong;
+                        }
+                        break;
+                    }
+                    default: {
+                        auto refused = client_->Command({"INCR", prefix_ + "text"});
+                        if (refused || refused.error().code != Errc::kInternal) ++wrong;
+                    }
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong.load(), 0);
+    for (int t = 0; t < kThreads; ++t) {
+        auto count = client_->Command({"GET", prefix_ + "n" + std::to_string(t)});
+        ASSERT_TRUE(count.has_value());
+        EXPECT_EQ(count->str, std::to_string(kCalls / 3));
+    }
 }
 
 }  // namespace

@@ -23,6 +23,9 @@ struct RedisOptions {
     /// Bound of one command's write and read; also how long a caller waits for a free connection.
     Millis command_timeout{500};
     std::size_t pool_size{8};
+    /// Round trips in flight at once (at most pool_size); callers beyond them wait and go out together
+    /// as one pipeline, which Redis answers far faster than the same commands one by one.
+    std::size_t max_round_trips{2};
 };
 
 /// "redis://[[user]:password@]host[:port][/db]" (userinfo %-encoded; "[::1]" for IPv6).
