@@ -3,8 +3,16 @@
 
 #include "catalog_reader.hpp"
 #include "internal.hpp"
+#include "known_ids.hpp"
 
 namespace ticketing {
+
+QueueService::QueueService(const Context& ctx)
+    : ctx_(ctx),
+      known_users_(std::make_unique<internal::KnownIds>()),
+      known_concerts_(std::make_unique<internal::KnownIds>()) {}
+
+QueueService::~QueueService() = default;
 
 QueuePosition QueueService::ToPosition(const TokenView& view) const {
     QueuePosition out{view.info, 0};
@@ -16,18 +24,20 @@ QueuePosition QueueService::ToPosition(const TokenView& view) const {
 }
 
 Result<JoinResult> QueueService::Join(ConcertId concert, UserId user) {
-    {
+    if (!known_users_->Contains(user.value)) {
         auto uow = ctx_.db.Begin(ports::TxMode::kRead);
         if (!uow) return Forward(uow.error());
         if (auto found = internal::RequireFound((*uow)->FindUser(user), "user " + std::to_string(user.value)); !found) {
             return Forward(found.error());
         }
+        known_users_->Add(user.value);
     }
-    {
+    if (!known_concerts_->Contains(concert.value)) {
         auto found = internal::RequireFound(
             internal::CatalogReader(ctx_).FindConcert(concert), "concert " + std::to_string(concert.value)
         );
         if (!found) return Forward(found.error());
+        known_concerts_->Add(concert.value);
     }
     const auto token = MakeQueueToken(concert, ctx_.random.Token());
     auto joined = ctx_.queue.Join(concert, user, token, ctx_.clock.Now(), ctx_.settings.queue);

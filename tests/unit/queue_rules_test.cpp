@@ -1,3 +1,5 @@
+#include <atomic>
+
 #include "unit.hpp"
 
 namespace ticketing::testing {
@@ -44,6 +46,55 @@ TEST_F(QueueRules, UnknownUserOrConcertIsNotFound) {
     const auto concert = NewConcert();
     TK_EXPECT_ERROR(App().Queue().Join(concert, UserId{999}), Errc::kNotFound);
     TK_EXPECT_ERROR(App().Queue().Join(ConcertId{999}, W().NewUser()), Errc::kNotFound);
+}
+
+// The memory backend, counting the transactions begun on it.
+class CountingBackend final : public Backend {
+public:
+    CountingBackend(const ports::Clock& clock, ports::Random& random)
+        : inner_(MemoryBackend()(clock, random)), db_(*inner_) {}
+    ports::UnitOfWorkFactory& Db() override { return db_; }
+    ports::QueueStore& Queue() override { return inner_->Queue(); }
+    ports::DistributedLock& Lock() override { return inner_->Lock(); }
+    int Begun() const { return db_.begun; }
+
+private:
+    struct CountingDb final : ports::UnitOfWorkFactory {
+        explicit CountingDb(Backend& b) : backend(b) {}
+        Result<std::unique_ptr<ports::UnitOfWork>> Begin(ports::TxMode mode) override {
+            ++begun;
+            return backend.Db().Begin(mode);
+        }
+        Backend& backend;
+        std::atomic<int> begun{0};
+    };
+    std::unique_ptr<Backend> inner_;
+    CountingDb db_;
+};
+
+// Users and concerts are never deleted, so a join need not prove again that they exist: the hot path
+// of a flash crowd rejoining (every reload) costs the queue store only, not the database.
+TEST(QueueJoin, ARepeatedJoinDoesNotReadTheDatabaseAgain) {
+    CountingBackend* counting = nullptr;
+    World world(
+        [&](const ports::Clock& clock, ports::Random& random) {
+            auto backend = std::make_unique<CountingBackend>(clock, random);
+            counting = backend.get();
+            return std::unique_ptr<Backend>(std::move(backend));
+        },
+        LockStrategyKind::kOptimistic
+    );
+    const auto concert = world.NewConcert(10).concert.id;
+    const auto user = world.NewUser();
+    const auto other = world.NewUser();
+    TK_OK(world.App().Queue().Join(concert, user));
+    const int after_first = counting->Begun();
+    TK_OK(world.App().Queue().Join(concert, user));
+    TK_OK(world.App().Queue().Join(concert, user));
+    EXPECT_EQ(counting->Begun(), after_first);
+    TK_OK(world.App().Queue().Join(concert, other));  // a new user is still looked up
+    EXPECT_EQ(counting->Begun(), after_first + 1);
+    TK_EXPECT_ERROR(world.App().Queue().Join(concert, UserId{999}), Errc::kNotFound);
 }
 
 TEST_F(QueueRules, StatusGivesAnEtaWhileWaitingAndTheExpiryOnceActive) {

@@ -1,11 +1,16 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <ticketing/app/context.hpp>
 #include <ticketing/domain/queue.hpp>
 
 namespace ticketing {
+
+namespace internal {
+class KnownIds;
+}
 
 struct QueuePosition {
     TokenInfo info;
@@ -28,7 +33,10 @@ struct Grant {
 /// The waiting room. Thread-safe.
 class QueueService {
 public:
-    explicit QueueService(const Context& ctx) : ctx_(ctx) {}
+    explicit QueueService(const Context& ctx);
+    ~QueueService();
+    QueueService(const QueueService&) = delete;
+    QueueService& operator=(const QueueService&) = delete;
 
     /// Idempotent per user and concert. NOT_FOUND for an unknown user or concert.
     Result<JoinResult> Join(ConcertId concert, UserId user);
@@ -59,6 +67,9 @@ private:
     Result<QueuePosition> Position(const TokenView& view) const;
 
     Context ctx_;
+    // Users and concerts are never deleted: one that was found once needs no lookup on the next join.
+    std::unique_ptr<internal::KnownIds> known_users_;
+    std::unique_ptr<internal::KnownIds> known_concerts_;
 };
 
 }  // namespace ticketing
