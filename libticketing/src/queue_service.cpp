@@ -45,12 +45,16 @@ Result<JoinResult> QueueService::Join(ConcertId concert, UserId user) {
     return JoinResult{ToPosition(joined->view), joined->created};
 }
 
-Result<TokenView> QueueService::Lookup(std::string_view token) {
+Result<TokenView> QueueService::Found(std::string_view token, Result<std::optional<TokenView>> view) {
     if (!QueueTokenConcert(token)) return MakeError(Errc::kUnauthenticated, "malformed queue token");
-    auto view = ctx_.queue.Lookup(token, ctx_.clock.Now(), ctx_.settings.queue);
     if (!view) return Forward(view.error());
     if (!*view) return MakeError(Errc::kUnauthenticated, "unknown or expired queue token");
     return std::move(**view);
+}
+
+Result<TokenView> QueueService::Lookup(std::string_view token) {
+    if (!QueueTokenConcert(token)) return Found(token, std::optional<TokenView>{});
+    return Found(token, ctx_.queue.Lookup(token, ctx_.clock.Now(), ctx_.settings.queue));
 }
 
 Result<QueuePosition> QueueService::Position(const TokenView& view) const {
@@ -64,6 +68,17 @@ Result<QueuePosition> QueueService::Status(std::string_view token) {
     auto view = Lookup(token);
     if (!view) return Forward(view.error());
     return Position(*view);
+}
+
+std::vector<Result<QueuePosition>> QueueService::StatusMany(std::span<const std::string_view> tokens) {
+    auto views = ctx_.queue.LookupMany(tokens, ctx_.clock.Now(), ctx_.settings.queue);
+    std::vector<Result<QueuePosition>> out;
+    out.reserve(tokens.size());
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        auto view = Found(tokens[i], std::move(views[i]));
+        out.push_back(view ? Position(*view) : Forward(view.error()));
+    }
+    return out;
 }
 
 Result<void> QueueService::Leave(std::string_view token) {

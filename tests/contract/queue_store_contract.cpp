@@ -62,6 +62,36 @@ TEST_P(QueueStoreContract, JoinGivesStrictFifoPositionsAndIsIdempotentPerUser) {
     EXPECT_EQ(q.Stats().waiting, 3);
 }
 
+// Status polls answered together: the same answers as one by one, in order, whatever the mix of
+// concerts, states, unknown and malformed tokens, and the heartbeat of each waiting token restarts.
+TEST_P(QueueStoreContract, LookupManyAnswersAsLookupDoesInOrder) {
+    Queue first(backend_->Queue(), random_, ConcertId{7}, clock_);
+    Queue second(backend_->Queue(), random_, ConcertId{8}, clock_);
+    const auto active = first.Join(1).view.info.token;
+    first.Tick();
+    const auto waiting = first.Join(2).view.info.token;
+    const auto elsewhere = second.Join(3).view.info.token;
+    const auto unknown = MakeQueueToken(ConcertId{7}, random_.Token());
+    const std::vector<std::string> tokens{waiting, "not-a-token", active, unknown, elsewhere, waiting};
+    const std::vector<std::string_view> asked(tokens.begin(), tokens.end());
+    auto many = backend_->Queue().LookupMany(asked, clock_.Now(), first.settings);
+    ASSERT_EQ(many.size(), tokens.size());
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const auto one = TK_OK(backend_->Queue().Lookup(tokens[i], clock_.Now(), first.settings));
+        const auto batched = TK_OK(many[i]);
+        ASSERT_EQ(batched.has_value(), one.has_value()) << i;
+        if (!one) continue;
+        EXPECT_EQ(batched->info.token, tokens[i]);
+        EXPECT_EQ(batched->info.status, one->info.status) << i;
+        EXPECT_EQ(batched->info.position, one->info.position) << i;
+        EXPECT_EQ(batched->info.user_id, one->info.user_id) << i;
+        EXPECT_EQ(batched->info.concert_id, one->info.concert_id) << i;
+    }
+    EXPECT_EQ(TK_OK(many[0])->info.status, TokenStatus::kWaiting);
+    EXPECT_EQ(TK_OK(many[2])->info.status, TokenStatus::kActive);
+    EXPECT_TRUE(backend_->Queue().LookupMany({}, clock_.Now(), first.settings).empty());
+}
+
 TEST_P(QueueStoreContract, UnknownTokensAreNotFound) {
     Queue q(backend_->Queue(), random_, ConcertId{7}, clock_);
     q.Join(1);

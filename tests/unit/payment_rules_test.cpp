@@ -181,6 +181,12 @@ public:
         ++lookups;
         return inner_->Queue().Lookup(t, now, d);
     }
+    std::vector<Result<std::optional<TokenView>>> LookupMany(
+        std::span<const std::string_view> t, Timestamp now, const QueueSettings& d
+    ) override {
+        lookups += static_cast<int>(t.size());
+        return inner_->Queue().LookupMany(t, now, d);
+    }
     Result<void> Leave(std::string_view t) override { return inner_->Queue().Leave(t); }
     Result<void> Revoke(std::string_view t, Timestamp keep) override { return inner_->Queue().Revoke(t, keep); }
     Result<TickOutcome> Tick(ConcertId c, Timestamp now, Millis ttl, const QueueSettings& d) override {

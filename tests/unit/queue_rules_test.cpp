@@ -97,6 +97,20 @@ TEST(QueueJoin, ARepeatedJoinDoesNotReadTheDatabaseAgain) {
     TK_EXPECT_ERROR(world.App().Queue().Join(concert, UserId{999}), Errc::kNotFound);
 }
 
+TEST_F(QueueRules, StatusManyAnswersEachTokenAsStatusDoes) {
+    const auto concert = NewConcert();
+    const auto paid = W().Admit(concert, W().NewUser());
+    ASSERT_TRUE(App().Queue().Revoke(paid).has_value());
+    const auto waiting = TK_OK(App().Queue().Join(concert, W().NewUser())).position.info.token;
+    const std::vector<std::string_view> tokens{waiting, "garbage", paid, waiting};
+    auto many = App().Queue().StatusMany(tokens);
+    ASSERT_EQ(many.size(), 4U);
+    EXPECT_EQ(TK_OK(many[0]).info.status, TokenStatus::kWaiting);
+    TK_EXPECT_ERROR(many[1], Errc::kUnauthenticated);
+    TK_EXPECT_ERROR(many[2], Errc::kUnauthenticated);  // revoked
+    EXPECT_EQ(TK_OK(many[3]).info.position, TK_OK(App().Queue().Status(waiting)).info.position);
+}
+
 TEST_F(QueueRules, StatusGivesAnEtaWhileWaitingAndTheExpiryOnceActive) {
     const auto concert = NewConcert();
     TK_OK(App().Queue().Tick(concert));  // starts the tick clock: the next tick is a minute away

@@ -213,6 +213,15 @@ Result<std::optional<TokenView>> MemoryQueueStore::Lookup(
     return std::optional<TokenView>{q->View(e, defaults)};
 }
 
+std::vector<Result<std::optional<TokenView>>> MemoryQueueStore::LookupMany(
+    std::span<const std::string_view> tokens, Timestamp now, const QueueSettings& defaults
+) {
+    std::vector<Result<std::optional<TokenView>>> out;
+    out.reserve(tokens.size());
+    for (auto token : tokens) out.push_back(Lookup(token, now, defaults));
+    return out;
+}
+
 Result<void> MemoryQueueStore::Leave(std::string_view token) {
     if (auto q = state_->FindByToken(token)) q->Remove(std::string(token));
     return {};

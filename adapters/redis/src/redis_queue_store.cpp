@@ -142,16 +142,48 @@ Result<JoinOutcome> RedisQueueStore::Join(
 Result<std::optional<TokenView>> RedisQueueStore::Lookup(
     std::string_view token, Timestamp now, const QueueSettings& defaults
 ) {
-    const auto concert = QueueTokenConcert(token);
-    if (!concert) return std::optional<TokenView>{};
-    auto reply = client_->Eval(scripts::QueueLookup(), Keys(*concert), {std::string(token), Ms(now)});
-    if (!reply) return Forward(reply.error());
-    if (reply->type == RedisReply::Type::kArray && reply->elements.empty()) return std::optional<TokenView>{};
-    auto e = Array(*reply, 10);
-    if (!e) return Forward(e.error());
-    auto view = ReadView(**e, 0, std::string(token), *concert, defaults);
-    if (!view) return Forward(view.error());
-    return std::optional<TokenView>{std::move(*view)};
+    return std::move(LookupMany({&token, 1}, now, defaults).front());
+}
+
+std::vector<Result<std::optional<TokenView>>> RedisQueueStore::LookupMany(
+    std::span<const std::string_view> tokens, Timestamp now, const QueueSettings& defaults
+) {
+    std::vector<Result<std::optional<TokenView>>> out(tokens.size(), std::optional<TokenView>{});
+    std::vector<RedisClient::ScriptCall> calls;
+    std::vector<std::pair<std::size_t, ConcertId>> asked;  // out's index and the token's concert, per call
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const auto concert = QueueTokenConcert(tokens[i]);
+        if (!concert) continue;  // malformed: unknown, no need to ask
+        calls.push_back({Keys(*concert), {std::string(tokens[i]), Ms(now)}});
+        asked.emplace_back(i, *concert);
+    }
+    if (calls.empty()) return out;
+    auto replies = client_->EvalPipeline(scripts::QueueLookup(), calls);
+    for (std::size_t k = 0; k < asked.size(); ++k) {
+        auto& result = out[asked[k].first];
+        if (!replies) {
+            result = Forward(replies.error());
+            continue;
+        }
+        auto& reply = (*replies)[k];
+        if (!reply) {
+            result = Forward(reply.error());
+            continue;
+        }
+        if (reply->type == RedisReply::Type::kArray && reply->elements.empty()) continue;
+        auto e = Array(*reply, 10);
+        if (!e) {
+            result = Forward(e.error());
+            continue;
+        }
+        auto view = ReadView(**e, 0, std::string(tokens[asked[k].first]), asked[k].second, defaults);
+        if (!view) {
+            result = Forward(view.error());
+            continue;
+        }
+        result = std::optional<TokenView>{std::move(*view)};
+    }
+    return out;
 }
 
 Result<void> RedisQueueStore::Leave(std::string_view token) {

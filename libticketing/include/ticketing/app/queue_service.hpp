@@ -1,10 +1,12 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <ticketing/app/context.hpp>
 #include <ticketing/domain/queue.hpp>
+#include <vector>
 
 namespace ticketing {
 
@@ -42,6 +44,8 @@ public:
     Result<JoinResult> Join(ConcertId concert, UserId user);
     /// UNAUTHENTICATED for a malformed, unknown, expired or revoked token.
     Result<QueuePosition> Status(std::string_view token);
+    /// `Status` of several tokens, looked up together (one round trip on a shared store).
+    std::vector<Result<QueuePosition>> StatusMany(std::span<const std::string_view> tokens);
     Result<void> Leave(std::string_view token);
     /// The gate of every token route: UNAUTHENTICATED, or NOT_ADMITTED while WAITING.
     Result<Grant> Authorize(std::string_view token);
@@ -63,6 +67,8 @@ public:
 
 private:
     QueuePosition ToPosition(const TokenView& view) const;
+    /// The store's answer for a token: UNAUTHENTICATED when malformed or unknown.
+    static Result<TokenView> Found(std::string_view token, Result<std::optional<TokenView>> view);
     /// UNAUTHENTICATED for a revoked token.
     Result<QueuePosition> Position(const TokenView& view) const;
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <ticketing/domain/queue.hpp>
@@ -27,6 +28,11 @@ public:
     /// timer restarts (polling is the heartbeat).
     virtual Result<std::optional<TokenView>> Lookup(
         std::string_view token, Timestamp now, const QueueSettings& defaults
+    ) = 0;
+    /// `Lookup` of several tokens (of any concerts) in one round trip where the store can: the status
+    /// polls of many waiting users answered together. One result per token, in order.
+    virtual std::vector<Result<std::optional<TokenView>>> LookupMany(
+        std::span<const std::string_view> tokens, Timestamp now, const QueueSettings& defaults
     ) = 0;
 
     /// Removes the token wherever it is. Idempotent.

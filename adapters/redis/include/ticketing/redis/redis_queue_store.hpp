@@ -39,6 +39,10 @@ public:
     ) override;
     Result<std::optional<TokenView>> Lookup(std::string_view token, Timestamp now, const QueueSettings& defaults)
         override;
+    /// One pipeline of lookup scripts for all the tokens.
+    std::vector<Result<std::optional<TokenView>>> LookupMany(
+        std::span<const std::string_view> tokens, Timestamp now, const QueueSettings& defaults
+    ) override;
     Result<void> Leave(std::string_view token) override;
     Result<void> Revoke(std::string_view token, Timestamp keep_until) override;
     Result<TickOutcome> Tick(ConcertId concert, Timestamp now, Millis active_ttl, const QueueSettings& defaults)
