@@ -486,10 +486,33 @@ Response Join(const Call& call) {
     return Json(joined->created ? 201 : 200, out);
 }
 
+/// Status polls answered together: their tokens are looked up in one queue-store round trip.
+std::vector<Response> StatusPolls(
+    std::span<const Request* const> requests, runtime::Runtime& runtime, Metrics& metrics, QueueEta& eta
+) {
+    std::vector<Response> out(requests.size());
+    std::vector<std::string_view> tokens;
+    std::vector<std::size_t> asked;  // out's index of each token
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        auto token = Bearer(*requests[i]);
+        if (!token) {
+            out[i] = Fail(token.error());
+            continue;
+        }
+        tokens.push_back(*token);
+        asked.push_back(i);
+    }
+    auto positions = runtime.App().Queue().StatusMany(tokens);
+    for (std::size_t k = 0; k < asked.size(); ++k) {
+        const Call call{*requests[asked[k]], {}, runtime, metrics, eta};
+        out[asked[k]] = positions[k] ? Json(200, PositionJson(call, *positions[k])) : Fail(positions[k].error());
+    }
+    return out;
+}
+
 Response QueueStatus(const Call& call) {
-    TK_TRY(token, Bearer(call.request));
-    TK_TRY(position, call.App().Queue().Status(*token));
-    return Json(200, PositionJson(call, *position));
+    const Request* request = &call.request;
+    return std::move(StatusPolls({&request, 1}, call.runtime, call.metrics, call.eta).front());
 }
 
 Response QueueLeave(const Call& call) {
@@ -715,8 +738,9 @@ Response AdminOutboxRetry(const Call& call) {
 #undef TK_TRY
 
 /// Where a route runs: on the I/O thread (no backend), on the worker pool (the database or Redis), or
-/// on the I/O thread only while the queue store is in process (it then touches no database or socket).
-enum class Runs : std::uint8_t { kInline, kWorker, kQueueStore };
+/// on the I/O thread only while the queue store is in process (it then touches no database or socket);
+/// a status poll on a shared store waits to be looked up with the others (Api::HandleStatusPolls).
+enum class Runs : std::uint8_t { kInline, kWorker, kQueueStore, kStatusPoll };
 
 struct Route {
     std::string_view method;
@@ -739,7 +763,7 @@ constexpr std::array kRoutes{
     Route{"GET", "/v1/concerts", Runs::kWorker, Concerts},
     Route{"GET", "/v1/concerts/{concertId}/schedules", Runs::kWorker, Schedules},
     Route{"POST", "/v1/concerts/{concertId}/queue", Runs::kWorker, Join},
-    Route{"GET", "/v1/queue/me", Runs::kQueueStore, QueueStatus},
+    Route{"GET", "/v1/queue/me", Runs::kStatusPoll, QueueStatus},
     Route{"DELETE", "/v1/queue/me", Runs::kQueueStore, QueueLeave},
     Route{"GET", "/v1/schedules/{scheduleId}/seats", Runs::kWorker, SeatMapRoute},
     Route{"POST", "/v1/reservations", Runs::kWorker, Hold},
@@ -822,10 +846,25 @@ Dispatch Api::Find(std::string_view method, std::string_view path) const {
         path_known = true;
         if (kRoutes[i].method != method) continue;
         const auto runs = kRoutes[i].runs;
-        const bool blocking = runs == Runs::kWorker || (runs == Runs::kQueueStore && !queue_in_process_);
-        return {static_cast<int>(i), kRoutes[i].path, blocking};
+        const bool shared_queue = (runs == Runs::kQueueStore || runs == Runs::kStatusPoll) && !queue_in_process_;
+        return {
+            static_cast<int>(i),
+            kRoutes[i].path,
+            runs == Runs::kWorker || shared_queue,
+            runs == Runs::kStatusPoll && shared_queue,
+        };
     }
     return {path_known ? kWrongMethod : kNoRoute, "unmatched", false};
+}
+
+std::vector<Response> Api::HandleStatusPolls(std::span<const Request* const> requests) {
+    try {
+        return StatusPolls(requests, runtime_, metrics_, eta_);
+    } catch (const std::exception& e) {
+        return std::vector<Response>(
+            requests.size(), ErrorResponse(Error{Errc::kInternal, std::string("internal error: ") + e.what()})
+        );
+    }
 }
 
 Response Api::Handle(const Dispatch& dispatch, const Request& request) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
@@ -95,6 +96,9 @@ struct Server::Impl {
     asio::awaitable<void> Accept();
     asio::awaitable<void> Session(tcp::socket socket);
     asio::awaitable<Response> Answer(const Dispatch& dispatch, const Request& request, const std::string& peer);
+    /// A status poll: queued, then answered by a worker together with the others queued meanwhile.
+    asio::awaitable<Response> AnswerPoll(const Request& request);
+    void DrainPolls();
     asio::awaitable<void> Write(
         beast::tcp_stream& stream,
         Response response,
@@ -126,6 +130,18 @@ struct Server::Impl {
     std::atomic<std::uint64_t> request_seq{0};
     std::mutex connections_mutex;
     std::unordered_set<std::shared_ptr<Connection>> live;
+    // Status polls waiting for a worker. While kPollDrains workers are looking up a batch, the polls
+    // that arrive wait and go together in the next: one queue-store round trip and one thread hop for
+    // many, instead of one each (the waiting room's polling is most of a flash crowd's traffic).
+    struct Poll {
+        const Request* request;
+        asio::any_io_executor session;  // where `done` resumes the session
+        asio::any_completion_handler<void(Response)> done;
+    };
+    static constexpr int kPollDrains = 2;
+    std::mutex polls_mutex;
+    std::vector<Poll> polls;
+    int poll_drains{0};
     // Declared after what the sessions use: destroying them destroys the coroutine frames still pending
     // (a stop past its grace period), whose cleanup reaches the members above.
     asio::thread_pool workers;
@@ -187,12 +203,58 @@ asio::awaitable<Response> Server::Impl::Answer(
         );
     }
     if (!dispatch.blocking) co_return api.Handle(dispatch, request);
+    if (dispatch.status_poll) co_return co_await AnswerPoll(request);
     // The use case blocks on the database or Redis: run it on the worker pool, resume here after.
     co_return co_await asio::co_spawn(
         workers,
         [this, &dispatch, &request]() -> asio::awaitable<Response> { co_return api.Handle(dispatch, request); },
         asio::use_awaitable
     );
+}
+
+asio::awaitable<Response> Server::Impl::AnswerPoll(const Request& request) {
+    auto session = co_await asio::this_coro::executor;
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Response)>(
+        [this, &request, &session](auto done) {
+            bool drain = false;
+            {
+                std::lock_guard lock(polls_mutex);
+                polls.push_back({&request, session, std::move(done)});
+                if (poll_drains < kPollDrains) {
+                    ++poll_drains;
+                    drain = true;
+                }
+            }
+            if (drain) asio::post(workers, [this] { DrainPolls(); });
+        },
+        asio::use_awaitable
+    );
+}
+
+void Server::Impl::DrainPolls() {
+    for (;;) {
+        std::vector<Poll> batch;
+        {
+            std::lock_guard lock(polls_mutex);
+            if (polls.empty()) {
+                --poll_drains;
+                return;
+            }
+            batch.swap(polls);
+        }
+        std::vector<const Request*> requests;
+        requests.reserve(batch.size());
+        for (const auto& poll : batch) requests.push_back(poll.request);
+        auto responses = api.HandleStatusPolls(requests);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            asio::post(
+                batch[i].session,
+                [done = std::move(batch[i].done), response = std::move(responses[i])]() mutable {
+                    std::move(done)(std::move(response));
+                }
+            );
+        }
+    }
 }
 
 asio::awaitable<void> Server::Impl::Write(

@@ -307,5 +307,42 @@ TEST(HttpRedisOutage, RedisStoppedIs503ThenFullServiceWithoutARestart) {
     EXPECT_EQ(api.Pay(token, Int(held.Json(), "id")).status, 201);
 }
 
+// Status polls on a shared queue store are looked up in batches (one Redis pipeline for the polls that
+// queued meanwhile): 32 clients polling at once must each get their own token's answer, every time.
+TEST(HttpStatusPolls, ConcurrentPollsOnRedisEachGetTheirOwnAnswer) {
+    const auto mysql = RequiredService("TICKETING_TEST_MYSQL");
+    const auto redis = RequiredService("TICKETING_TEST_REDIS");
+    ASSERT_FALSE(mysql.empty());
+    ASSERT_FALSE(redis.empty());
+    ticketing::testing::TempMysql database;
+    ServerProcess server(InstanceArgs(database.Url(), redis, "polls:" + std::to_string(::getpid()) + ":"));
+    Api api(server);
+    const auto concert = api.CreateConcert(1, 5);
+    ASSERT_EQ(
+        api.Put("/v1/admin/queues/" + std::to_string(concert.id), R"({"paused":true})", Bearer(kAdminKey)).status, 200
+    );
+    constexpr int kClients = 32;
+    std::vector<std::string> tokens;
+    for (int i = 0; i < kClients; ++i) tokens.push_back(api.Join(concert.id, api.CreateUser()));
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&, c] {
+            Connection connection(server.Port());
+            for (int i = 0; i < 60; ++i) {
+                if (i % 5 == 4) {
+                    auto refused = connection.Send("GET", "/v1/queue/me", {}, Bearer("garbage-" + std::to_string(c)));
+                    if (refused.status != 401) ++wrong;
+                    continue;
+                }
+                auto polled = connection.Send("GET", "/v1/queue/me", {}, Bearer(tokens[static_cast<std::size_t>(c)]));
+                if (polled.status != 200 || Int(polled.Json(), "position") != c + 1) ++wrong;
+            }
+        });
+    }
+    for (auto& client : clients) client.join();
+    EXPECT_EQ(wrong.load(), 0);
+}
+
 }  // namespace
 }  // namespace ticketing::http::testing
