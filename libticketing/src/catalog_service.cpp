@@ -4,6 +4,7 @@
 
 #include "catalog_reader.hpp"
 #include "internal.hpp"
+#include "seat_map_cache.hpp"
 
 namespace ticketing {
 
@@ -89,26 +90,43 @@ Result<SeatMap> CatalogService::GetSeatMap(ScheduleId schedule_id) {
 }
 
 Result<SeatMap> CatalogService::ReadSeatMap(ScheduleId schedule_id, std::optional<ConcertId> concert) {
-    auto schedule = internal::RequireFound(
-        internal::CatalogReader(ctx_).FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value)
-    );
-    if (!schedule) return Forward(schedule.error());
-    if (concert && schedule->concert_id != *concert) {
+    auto* cache = ctx_.seat_maps != nullptr && ctx_.seat_maps->Enabled() ? ctx_.seat_maps : nullptr;
+    const auto now = ctx_.clock.Now();
+    auto map = cache != nullptr ? cache->Find(schedule_id, now) : nullptr;
+    if (!map) {
+        auto read = ReadSeatRows(schedule_id);
+        if (!read) return Forward(read.error());
+        map = std::move(*read);
+    }
+    if (concert && map->schedule.concert_id != *concert) {
         return MakeError(Errc::kForbidden, "the queue token is for another concert");
     }
-    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-    if (!uow) return Forward(uow.error());
-    auto seats = (*uow)->ListSeats(schedule_id);
-    if (!seats) return Forward(seats.error());
-    const auto now = ctx_.clock.Now();
-    for (auto& seat : *seats) {
+    auto out = *map;
+    for (auto& seat : out.seats) {
         if (seat.StatusAt(now) == SeatStatus::kAvailable) {
             seat.status = SeatStatus::kAvailable;
             seat.held_by = {};
             seat.held_until = {};
         }
     }
-    return SeatMap{*schedule, std::move(*seats)};
+    return out;
+}
+
+Result<std::shared_ptr<const SeatMap>> CatalogService::ReadSeatRows(ScheduleId schedule_id) {
+    auto* cache = ctx_.seat_maps != nullptr && ctx_.seat_maps->Enabled() ? ctx_.seat_maps : nullptr;
+    const auto ticket = cache != nullptr ? cache->Ticket() : 0;
+    const auto read_at = ctx_.clock.Now();
+    auto schedule = internal::RequireFound(
+        internal::CatalogReader(ctx_).FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value)
+    );
+    if (!schedule) return Forward(schedule.error());
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    auto seats = (*uow)->ListSeats(schedule_id);
+    if (!seats) return Forward(seats.error());
+    auto map = std::make_shared<const SeatMap>(SeatMap{std::move(*schedule), std::move(*seats)});
+    if (cache != nullptr) cache->Store(schedule_id, map, read_at, ticket);
+    return map;
 }
 
 }  // namespace ticketing

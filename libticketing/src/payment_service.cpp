@@ -4,6 +4,7 @@
 #include <ticketing/app/payment_service.hpp>
 
 #include "internal.hpp"
+#include "seat_map_cache.hpp"
 
 namespace ticketing {
 namespace {
@@ -207,6 +208,7 @@ Result<Receipt> PaymentService::Pay(
     );
     if (receipt && !receipt->replayed) {
         if (ctx_.metrics != nullptr) ctx_.metrics->OnSeatsSold(static_cast<std::int64_t>(receipt->tickets.size()));
+        if (!receipt->tickets.empty()) internal::SeatsChanged(ctx_, receipt->tickets.front().schedule_id);
         // Best effort: the token also lapses by itself, and the paid hold can never be paid again.
         (void)queue_.Revoke(token);
     }
@@ -235,7 +237,8 @@ Result<RefundResult> PaymentService::Refund(PaymentId payment_id) {
             for (const auto& t : *tickets) found.push_back(internal::LockKey("seat", t.seat_id.value));
             return found;
         }};
-    return RunLocked<RefundResult>(ctx_.locks, keys, [&](ports::UnitOfWork& uow) -> Result<RefundResult> {
+    std::optional<ScheduleId> freed;
+    auto refunded = RunLocked<RefundResult>(ctx_.locks, keys, [&](ports::UnitOfWork& uow) -> Result<RefundResult> {
         const auto now = ctx_.clock.Now();
         auto payment =
             internal::RequireFound(uow.FindPaymentForUpdate(payment_id), "payment " + std::to_string(payment_id.value));
@@ -252,6 +255,7 @@ Result<RefundResult> PaymentService::Refund(PaymentId payment_id) {
         if (!reservation) return Forward(reservation.error());
         auto tickets = uow.ListTicketsByPayment(payment_id);
         if (!tickets) return Forward(tickets.error());
+        freed = reservation->schedule_id;
 
         std::vector<SeatId> seat_ids;
         for (const auto& t : *tickets) seat_ids.push_back(t.seat_id);
@@ -280,6 +284,8 @@ Result<RefundResult> PaymentService::Refund(PaymentId payment_id) {
         if (auto inserted = uow.InsertOutboxEvent(event); !inserted) return Forward(inserted.error());
         return RefundResult{*payment, user->balance};
     });
+    if (refunded && freed) internal::SeatsChanged(ctx_, *freed);
+    return refunded;
 }
 
 }  // namespace ticketing

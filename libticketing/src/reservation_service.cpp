@@ -6,6 +6,7 @@
 
 #include "catalog_reader.hpp"
 #include "internal.hpp"
+#include "seat_map_cache.hpp"
 
 namespace ticketing {
 namespace {
@@ -69,7 +70,7 @@ Result<Reservation> ReservationService::Hold(
                             return *existing ? internal::ReservationKeys(**existing) : std::vector<std::string>{};
                         }};
 
-    return RunLocked<Reservation>(ctx_.locks, keys, [&](ports::UnitOfWork& uow) -> Result<Reservation> {
+    auto held = RunLocked<Reservation>(ctx_.locks, keys, [&](ports::UnitOfWork& uow) -> Result<Reservation> {
         const auto now = ctx_.clock.Now();
         auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
         if (!existing) return Forward(existing.error());
@@ -159,6 +160,9 @@ Result<Reservation> ReservationService::Hold(
         }
         return hold;
     });
+    // A lapsed hold's seats need no notice: a seat map shows them free from their expiry on.
+    if (held) internal::SeatsChanged(ctx_, schedule_id);
+    return held;
 }
 
 Result<Reservation> ReservationService::Hold(
@@ -185,12 +189,14 @@ Result<Reservation> ReservationService::Get(std::string_view token, ReservationI
 Result<void> ReservationService::Cancel(std::string_view token, ReservationId id) {
     auto grant = queue_.Authorize(token);
     if (!grant) return Forward(grant.error());
-    return ctx_.locks.Run(internal::ReservationLockKeys(id), [&](ports::UnitOfWork& uow) -> Result<void> {
+    std::optional<ScheduleId> freed;
+    auto cancelled = ctx_.locks.Run(internal::ReservationLockKeys(id), [&](ports::UnitOfWork& uow) -> Result<void> {
         auto hold = internal::RequireFound(uow.FindReservationForUpdate(id), "reservation " + std::to_string(id.value));
         if (!hold) return Forward(hold.error());
         if (hold->user_id != grant->user_id) return MakeError(Errc::kForbidden, "not your reservation");
         switch (hold->StatusAt(ctx_.clock.Now())) {
             case ReservationStatus::kHeld:
+                freed = hold->schedule_id;
                 return ReleaseHold(uow, *hold, ReservationStatus::kCancelled);
             case ReservationStatus::kExpired:
                 return MakeError(Errc::kHoldExpired, "the hold has expired");
@@ -201,6 +207,8 @@ Result<void> ReservationService::Cancel(std::string_view token, ReservationId id
         }
         return MakeError(Errc::kConflict, "the reservation is already cancelled");
     });
+    if (cancelled && freed) internal::SeatsChanged(ctx_, *freed);
+    return cancelled;
 }
 
 Result<std::int64_t> ReservationService::ActiveHolds() {

@@ -27,6 +27,7 @@ Result<void> ValidateSettings(const Settings& s) {
         {s.outbox.backoff_base <= s.outbox.backoff_max, "outbox.backoff_base must not exceed outbox.backoff_max"},
         {s.idempotency_ttl > kZero, "idempotency_ttl must be positive"},
         {s.catalog_cache_ttl > kZero, "catalog_cache_ttl must be positive"},
+        {s.seat_map_max_age >= kZero, "seat_map_max_age must not be negative"},
     };
     for (const auto& rule : rules) {
         if (!rule.holds) return MakeError(Errc::kInvalidArgument, rule.message);

@@ -1,6 +1,8 @@
 #include <stdexcept>
 #include <ticketing/ticketing.hpp>
 
+#include "seat_map_cache.hpp"
+
 namespace ticketing {
 namespace {
 
@@ -19,6 +21,7 @@ struct Ticketing::Services {
     Services(const Backends& backends, Settings s)
         : settings(std::move(s)),
           locks(MakeLockStrategy(settings.lock, backends.db, backends.lock, backends.random, backends.metrics)),
+          seat_maps(settings.seat_map_max_age),
           ctx{backends.db,
               backends.queue,
               backends.clock,
@@ -26,7 +29,8 @@ struct Ticketing::Services {
               *locks,
               settings,
               backends.cache,
-              backends.metrics},
+              backends.metrics,
+              &seat_maps},
           queue(ctx),
           catalog(ctx, queue),
           reservations(ctx, queue),
@@ -37,6 +41,7 @@ struct Ticketing::Services {
 
     Settings settings;
     std::unique_ptr<LockStrategy> locks;
+    internal::SeatMapCache seat_maps;
     Context ctx;
     QueueService queue;
     CatalogService catalog;

@@ -354,6 +354,12 @@ std::vector<Option> MakeOptions() {
             TICKETING_FIELD(settings.catalog_cache_ttl)
         ),
         Duration(
+            "seat_map_max_age",
+            "how old a seat map read may be; this instance's own changes show at once (0: always read)",
+            TICKETING_FIELD(settings.seat_map_max_age),
+            Millis{0}
+        ),
+        Duration(
             "retention.published_outbox_age",
             "relayed outbox events are deleted after this",
             TICKETING_FIELD(settings.retention.published_outbox_age)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <ticketing/app/context.hpp>
@@ -57,6 +58,8 @@ public:
 private:
     /// FORBIDDEN when `concert` is given and the schedule is not one of its.
     Result<SeatMap> ReadSeatMap(ScheduleId schedule, std::optional<ConcertId> concert);
+    /// The schedule and its seat rows as stored (HELD past expiry included), kept in the seat map cache.
+    Result<std::shared_ptr<const SeatMap>> ReadSeatRows(ScheduleId schedule);
 
     Context ctx_;
     QueueService& queue_;

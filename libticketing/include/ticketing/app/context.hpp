@@ -13,6 +13,10 @@
 
 namespace ticketing {
 
+namespace internal {
+class SeatMapCache;
+}
+
 /// What every use case runs on. The referenced objects outlive the services.
 struct Context {
     ports::UnitOfWorkFactory& db;
@@ -21,8 +25,9 @@ struct Context {
     ports::Random& random;
     LockStrategy& locks;
     const Settings& settings;
-    ports::CatalogCache* cache{nullptr};  ///< optional
-    ports::Metrics* metrics{nullptr};     ///< optional
+    ports::CatalogCache* cache{nullptr};         ///< optional
+    ports::Metrics* metrics{nullptr};            ///< optional
+    internal::SeatMapCache* seat_maps{nullptr};  ///< recent seat maps (Ticketing's own); null: none
 };
 
 /// One page of a list; `next_cursor` is absent on the last page.

@@ -65,6 +65,10 @@ struct Settings {
     Millis idempotency_ttl{24h};
     /// How long catalog reads (concerts, schedules) stay cached when a cache is configured.
     Millis catalog_cache_ttl{30s};
+    /// How old a seat map read may be (0: read the database every time). This instance's own holds,
+    /// cancellations, payments and refunds show at once; other instances' within this age. Holds and
+    /// payments always decide on the database.
+    Millis seat_map_max_age{200ms};
 };
 
 /// INVALID_ARGUMENT naming the first bad field, e.g. "lock.max_attempts must be at least 1": limits
