@@ -9,11 +9,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <stdexcept>
+#include <ticketing/group_commit.hpp>
 #include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_client.hpp>
 
@@ -236,7 +236,7 @@ struct RedisClient::Impl {
     explicit Impl(RedisOptions o)
         : options(std::move(o)),
           free_slots(std::max<std::size_t>(options.pool_size, 1)),
-          max_round_trips(std::clamp<std::size_t>(options.max_round_trips, 1, free_slots)) {}
+          calls(std::clamp<std::size_t>(options.max_round_trips, 1, free_slots)) {}
 
     RedisOptions options;
     std::mutex mutex;
@@ -390,66 +390,36 @@ struct RedisClient::Impl {
 
     // ---- group commit: callers that arrive while round trips are in flight share the next one -------
 
-    // A caller's commands and, once `done`, their replies.
-    struct Waiter {
-        explicit Waiter(const std::vector<Args>& c) : commands(&c) {}
+    // A caller's commands and their replies.
+    struct Call {
         const std::vector<Args>* commands;
-        Result<std::vector<RedisReply>> result{std::vector<RedisReply>{}};
-        bool done{false};
-        std::condition_variable wake;
+        Result<std::vector<RedisReply>> result;
     };
 
-    std::mutex batch_mutex;
-    std::deque<Waiter*> queued;
-    std::size_t round_trips{0};
-    const std::size_t max_round_trips;
+    // Redis answers a pipeline of n commands for little more than one: under load, the calls that
+    // queue up behind max_round_trips in-flight round trips go out together in the next one.
+    GroupCommit<Call> calls;
 
-    // Redis answers a pipeline of n commands for little more than one: under load, the requests that
-    // queue up behind max_round_trips in-flight round trips go out together in the next one. An idle
-    // client sends at once, so this adds no latency; each caller still gets its own replies.
     Result<std::vector<RedisReply>> Execute(const std::vector<Args>& commands) {
-        Waiter self(commands);
-        std::unique_lock lock(batch_mutex);
-        queued.push_back(&self);
-        while (!self.done) {
-            if (queued.empty() || round_trips >= max_round_trips) {
-                self.wake.wait(lock);
-                continue;
-            }
-            const auto take = std::min(queued.size(), kMaxBatch);
-            std::vector<Waiter*> batch(queued.begin(), queued.begin() + static_cast<std::ptrdiff_t>(take));
-            queued.erase(queued.begin(), queued.begin() + static_cast<std::ptrdiff_t>(take));
-            ++round_trips;
-            lock.unlock();
-            RunBatch(batch);
-            lock.lock();
-            --round_trips;
-            // Woken under the lock: a waiter returns (and its Waiter dies) only once it holds the lock.
-            for (auto* waiter : batch) {
-                waiter->done = true;
-                if (waiter != &self) waiter->wake.notify_one();
-            }
-            if (!queued.empty()) queued.front()->wake.notify_one();  // the next leader
-        }
-        return std::move(self.result);
+        Call call{&commands, MakeError(Errc::kInternal, "redis: the call was not sent")};
+        calls.Submit(call, [this](std::span<Call* const> batch) { RunBatch(batch); });
+        return std::move(call.result);
     }
 
-    static constexpr std::size_t kMaxBatch = 256;  // callers per round trip
-
-    void RunBatch(const std::vector<Waiter*>& batch) {
+    void RunBatch(std::span<Call* const> batch) {
         std::vector<const Args*> commands;
-        for (const auto* waiter : batch) {
-            for (const auto& command : *waiter->commands) commands.push_back(&command);
+        for (const auto* call : batch) {
+            for (const auto& command : *call->commands) commands.push_back(&command);
         }
         auto replies = RoundTrip(commands);
         auto next = replies ? replies->begin() : std::vector<RedisReply>::iterator{};
-        for (auto* waiter : batch) {
+        for (auto* call : batch) {
             if (!replies) {
-                waiter->result = Forward(replies.error());
+                call->result = Forward(replies.error());
                 continue;
             }
-            const auto count = static_cast<std::ptrdiff_t>(waiter->commands->size());
-            waiter->result =
+            const auto count = static_cast<std::ptrdiff_t>(call->commands->size());
+            call->result =
                 std::vector<RedisReply>(std::make_move_iterator(next), std::make_move_iterator(next + count));
             next += count;
         }
