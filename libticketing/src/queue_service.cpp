@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <ticketing/app/queue_service.hpp>
 
@@ -24,14 +25,9 @@ QueuePosition QueueService::ToPosition(const TokenView& view) const {
 }
 
 Result<JoinResult> QueueService::Join(ConcertId concert, UserId user) {
-    if (!known_users_->Contains(user.value)) {
-        auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-        if (!uow) return Forward(uow.error());
-        if (auto found = internal::RequireFound((*uow)->FindUser(user), "user " + std::to_string(user.value)); !found) {
-            return Forward(found.error());
-        }
-        known_users_->Add(user.value);
-    }
+    auto exists = UserExists(user);
+    if (!exists) return Forward(exists.error());
+    if (!*exists) return MakeError(Errc::kNotFound, "user " + std::to_string(user.value) + " not found");
     if (!known_concerts_->Contains(concert.value)) {
         auto found = internal::RequireFound(
             internal::CatalogReader(ctx_).FindConcert(concert), "concert " + std::to_string(concert.value)
@@ -43,6 +39,30 @@ Result<JoinResult> QueueService::Join(ConcertId concert, UserId user) {
     auto joined = ctx_.queue.Join(concert, user, token, ctx_.clock.Now(), ctx_.settings.queue);
     if (!joined) return Forward(joined.error());
     return JoinResult{ToPosition(joined->view), joined->created};
+}
+
+Result<bool> QueueService::UserExists(UserId user) {
+    if (known_users_->Contains(user.value)) return true;
+    UserCheck check{user, MakeError(Errc::kInternal, "the user check did not run")};
+    user_checks_.Submit(check, [this](std::span<UserCheck* const> batch) {
+        std::vector<UserId> ids;
+        ids.reserve(batch.size());
+        for (const auto* c : batch) ids.push_back(c->user);
+        auto found = [&]() -> Result<std::vector<UserId>> {
+            auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+            if (!uow) return Forward(uow.error());
+            return (*uow)->FindExistingUsers(ids);
+        }();
+        for (auto* c : batch) {
+            if (!found) {
+                c->exists = Forward(found.error());
+                continue;
+            }
+            c->exists = std::find(found->begin(), found->end(), c->user) != found->end();
+            if (*c->exists) known_users_->Add(c->user.value);
+        }
+    });
+    return check.exists;
 }
 
 Result<TokenView> QueueService::Found(std::string_view token, Result<std::optional<TokenView>> view) {

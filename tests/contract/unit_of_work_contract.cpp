@@ -35,6 +35,22 @@ TEST_P(UnitOfWorkContract, InsertedUserIsFoundAfterCommit) {
     EXPECT_FALSE(TK_OK(uow->FindUser(UserId{id.value + 1000})).has_value());
 }
 
+TEST_P(UnitOfWorkContract, FindExistingUsersAnswersManyIdsInOneCall) {
+    std::vector<UserId> created;
+    {
+        auto uow = Begin();
+        for (int i = 0; i < 3; ++i) created.push_back(TK_OK(uow->InsertUser({{}, "kim", 0, 0})));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    const std::vector<UserId> asked{created[2], UserId{created[2].value + 1000}, created[0], created[0]};
+    auto found = TK_OK(uow->FindExistingUsers(asked));
+    std::sort(found.begin(), found.end(), [](UserId a, UserId b) { return a.value < b.value; });
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    EXPECT_EQ(found, (std::vector<UserId>{created[0], created[2]}));
+    EXPECT_TRUE(TK_OK(uow->FindExistingUsers({})).empty());
+}
+
 TEST_P(UnitOfWorkContract, DroppedUnitOfWorkRollsBack) {
     UserId id;
     {

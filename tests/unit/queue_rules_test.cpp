@@ -1,4 +1,5 @@
 #include <atomic>
+#include <thread>
 
 #include "unit.hpp"
 
@@ -95,6 +96,32 @@ TEST(QueueJoin, ARepeatedJoinDoesNotReadTheDatabaseAgain) {
     TK_OK(world.App().Queue().Join(concert, other));  // a new user is still looked up
     EXPECT_EQ(counting->Begun(), after_first + 1);
     TK_EXPECT_ERROR(world.App().Queue().Join(concert, UserId{999}), Errc::kNotFound);
+}
+
+// New users' existence is checked for many joins at once when they crowd in: each join still gets
+// its own answer, an unknown user among them its 404.
+TEST_F(QueueRules, ConcurrentJoinsOfNewAndUnknownUsersEachGetTheirOwnAnswer) {
+    const auto concert = NewConcert();
+    constexpr int kThreads = 8;
+    constexpr int kPerThread = 40;
+    std::vector<UserId> users;
+    for (int i = 0; i < kThreads * kPerThread; ++i) users.push_back(W().NewUser());
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                const auto user = users[static_cast<std::size_t>(t * kPerThread + i)];
+                auto joined = App().Queue().Join(concert, user);
+                if (!joined || joined->position.info.user_id != user) ++wrong;
+                auto unknown = App().Queue().Join(concert, UserId{1'000'000 + t * kPerThread + i});
+                if (unknown || unknown.error().code != Errc::kNotFound) ++wrong;
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_EQ(TK_OK(App().Queue().Stats(concert)).waiting, kThreads * kPerThread);
 }
 
 TEST_F(QueueRules, StatusManyAnswersEachTokenAsStatusDoes) {

@@ -107,6 +107,15 @@ public:
     Result<std::optional<User>> FindUserForUpdate(UserId id) override {
         return ReadForUpdate(state_->users, users_, "user:", id.value);
     }
+    Result<std::vector<UserId>> FindExistingUsers(std::span<const UserId> ids) override {
+        std::vector<UserId> out;
+        for (auto id : ids) {
+            auto user = FindUser(id);
+            if (!user) return Forward(user.error());
+            if (*user) out.push_back(id);
+        }
+        return out;
+    }
     Result<void> UpdateUser(const User& user) override { return Write(state_->users, users_, user, "user"); }
 
     Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) override {

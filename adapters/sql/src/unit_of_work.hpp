@@ -23,6 +23,7 @@ public:
     Result<UserId> InsertUser(const User& user) override;
     Result<std::optional<User>> FindUser(UserId id) override;
     Result<std::optional<User>> FindUserForUpdate(UserId id) override;
+    Result<std::vector<UserId>> FindExistingUsers(std::span<const UserId> ids) override;
     Result<void> UpdateUser(const User& user) override;
     Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) override;
     Result<std::vector<LedgerEntry>> ListLedger(UserId user, ports::PageRequest page) override;

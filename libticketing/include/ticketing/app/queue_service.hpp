@@ -6,6 +6,7 @@
 #include <string_view>
 #include <ticketing/app/context.hpp>
 #include <ticketing/domain/queue.hpp>
+#include <ticketing/group_commit.hpp>
 #include <vector>
 
 namespace ticketing {
@@ -67,6 +68,8 @@ public:
 
 private:
     QueuePosition ToPosition(const TokenView& view) const;
+    /// Whether the user exists: known, or looked up together with the other joins crowding in.
+    Result<bool> UserExists(UserId user);
     /// The store's answer for a token: UNAUTHENTICATED when malformed or unknown.
     static Result<TokenView> Found(std::string_view token, Result<std::optional<TokenView>> view);
     /// UNAUTHENTICATED for a revoked token.
@@ -76,6 +79,11 @@ private:
     // Users and concerts are never deleted: one that was found once needs no lookup on the next join.
     std::unique_ptr<internal::KnownIds> known_users_;
     std::unique_ptr<internal::KnownIds> known_concerts_;
+    struct UserCheck {
+        UserId user;
+        Result<bool> exists;
+    };
+    GroupCommit<UserCheck> user_checks_{2};
 };
 
 }  // namespace ticketing

@@ -35,6 +35,8 @@ public:
     virtual Result<UserId> InsertUser(const User& user) = 0;
     virtual Result<std::optional<User>> FindUser(UserId id) = 0;
     virtual Result<std::optional<User>> FindUserForUpdate(UserId id) = 0;
+    /// Those of `ids` that exist, in any order: one query for many existence checks.
+    virtual Result<std::vector<UserId>> FindExistingUsers(std::span<const UserId> ids) = 0;
     virtual Result<void> UpdateUser(const User& user) = 0;
 
     virtual Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) = 0;
