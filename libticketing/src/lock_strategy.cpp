@@ -48,9 +48,7 @@ protected:
         auto uow = db_.Begin(mode);
         if (!uow) return Forward(uow.error());
         if (lease != nullptr) {
-            for (const auto& fence : lease->Fences()) {
-                if (auto fenced = (*uow)->AdvanceFence(fence.resource, fence.token); !fenced) return fenced;
-            }
+            if (auto fenced = (*uow)->AdvanceFences(lease->Fences()); !fenced) return fenced;
         }
         if (auto done = work(**uow); !done) return done;
         if (lease != nullptr && !lease->Held()) {

@@ -147,16 +147,18 @@ Result<Reservation> ReservationService::Hold(
         auto id = uow.InsertReservation(hold);
         if (!id) return Forward(id.error());
         hold.id = *id;
-        // Each locked seat is written once: the requested ones to the new hold, the lapsed hold's
-        // others back to AVAILABLE.
+        // Each locked seat is written once, all in one batch: the requested ones to the new hold, the
+        // lapsed hold's others back to AVAILABLE.
+        std::vector<Seat> changed;
         for (auto& seat : *locked) {
             if (is_requested(seat.id)) {
                 seat.HoldFor(hold.id, hold.expires_at);
             } else if (!lapsed || !seat.Release(lapsed->id)) {
                 continue;
             }
-            if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
+            changed.push_back(seat);
         }
+        if (auto updated = uow.UpdateSeats(changed); !updated) return Forward(updated.error());
         return hold;
     });
 }

@@ -168,8 +168,7 @@ const Dialect& SqliteDialect() {
         "BEGIN IMMEDIATE",
         "",
         "INSERT INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at) ON CONFLICT DO NOTHING",
-        "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
-        "ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
+        " ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
         "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {where} LIMIT :n)",
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
         // The database write lock, held to COMMIT: DDL is transactional in SQLite.
@@ -188,8 +187,7 @@ const Dialect& MysqlDialect() {
         "START TRANSACTION",
         " FOR UPDATE",
         "INSERT IGNORE INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at)",
-        "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
-        "ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",
+        " ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",
         "DELETE FROM {table} WHERE {where} LIMIT :n",
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
         "AND table_name = 'schema_version'",

@@ -3,6 +3,7 @@
 // The unit of work: one transaction on one pooled session. Each repository's SQL lives in its own
 // file (named next to its methods below); this class holds the transaction state they share.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@ public:
     Result<std::optional<User>> FindUserForUpdate(UserId id) override;
     Result<void> UpdateUser(const User& user) override;
     Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) override;
+    Result<std::optional<LedgerEntry>> ApplyBalanceChange(const LedgerEntry& entry) override;
     Result<std::vector<LedgerEntry>> ListLedger(UserId user, ports::PageRequest page) override;
 
     // Catalog: catalog_repository.cpp.
@@ -41,6 +43,9 @@ public:
     Result<std::map<ScheduleId, std::int64_t>> CountAvailableSeats(ConcertId concert, Timestamp now) override;
     Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) override;
     Result<void> UpdateSeat(const Seat& seat) override;
+    Result<void> UpdateSeats(std::span<const Seat> seats) override;
+    Result<std::int64_t> TransitionSeats(std::span<const SeatId> ids, ports::SeatHolding from, ports::SeatHolding to)
+        override;
 
     // Reservations: reservation_repository.cpp.
     Result<ReservationId> InsertReservation(const Reservation& r) override;
@@ -58,6 +63,7 @@ public:
     Result<void> UpdatePayment(const Payment& p) override;
     Result<std::optional<Payment>> FindPaymentByReservation(ReservationId reservation) override;
     Result<TicketId> InsertTicket(const Ticket& t) override;
+    Result<std::vector<TicketId>> InsertTickets(std::span<const Ticket> tickets) override;
     Result<std::vector<Ticket>> ListTicketsByPayment(PaymentId payment) override;
     Result<std::vector<Ticket>> ListTicketsByUser(UserId user, ports::PageRequest page) override;
     Result<void> UpdateTicket(const Ticket& t) override;
@@ -80,6 +86,7 @@ public:
 
     // Fences: fence_repository.cpp.
     Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) override;
+    Result<void> AdvanceFences(std::span<const ports::Fence> fences) override;
     Result<std::int64_t> DeleteFencesBelow(std::uint64_t token, std::int64_t limit) override;
 
     Result<void> Commit() override;
@@ -137,6 +144,9 @@ private:
     bool finished_{false};
     bool discard_{false};
     std::optional<Error> failed_;
+    // Reservation id -> (version, seats) as read or written in this unit of work: UpdateReservation
+    // then knows whether the seats changed without reading them again.
+    std::map<std::int64_t, std::pair<Version, std::vector<ReservedSeat>>> known_seats_;
 };
 
 }  // namespace ticketing::sql::detail
