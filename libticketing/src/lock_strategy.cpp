@@ -26,7 +26,7 @@ public:
                 Backoff(attempt);
             }
             Count(ports::LockEvent::kAttempt);
-            auto done = Attempt(keys, work);
+            auto done = Attempt(keys, work, attempt);
             if (done || done.error().code != Errc::kAborted) return done;
             Count(ports::LockEvent::kVersionConflict);
             last = done.error();
@@ -38,7 +38,7 @@ public:
     }
 
 protected:
-    virtual Result<void> Attempt(const LockKeys& keys, const Work& work) = 0;
+    virtual Result<void> Attempt(const LockKeys& keys, const Work& work, std::int32_t attempt) = 0;
 
     void Count(ports::LockEvent event) {
         if (metrics_ != nullptr) metrics_->OnLock(settings_.kind, event);
@@ -88,7 +88,9 @@ public:
         : RetryingStrategy(settings, db, random, metrics), mode_(mode) {}
 
 protected:
-    Result<void> Attempt(const LockKeys&, const Work& work) override { return RunInTransaction(mode_, work, nullptr); }
+    Result<void> Attempt(const LockKeys&, const Work& work, std::int32_t) override {
+        return RunInTransaction(mode_, work, nullptr);
+    }
 
 private:
     ports::TxMode mode_;
@@ -106,9 +108,9 @@ public:
         : RetryingStrategy(settings, db, random, metrics), lock_(lock) {}
 
 protected:
-    Result<void> Attempt(const LockKeys& keys, const Work& work) override {
+    Result<void> Attempt(const LockKeys& keys, const Work& work, std::int32_t attempt) override {
         Result<std::vector<std::string>> named = SortedUnique(keys.known);
-        if (keys.read) {
+        if (keys.read && (!keys.read_after_lock || attempt > 0)) {
             // Read before the lease, in a transaction of its own that is not held while waiting.
             auto uow = Db().Begin(ports::TxMode::kRead);
             if (!uow) return Forward(uow.error());

@@ -63,11 +63,15 @@ Result<Reservation> ReservationService::Hold(
     std::vector<std::string> known{"hold-token:" + grant->token};
     for (auto id : ids) known.push_back(internal::LockKey("seat", id.value));
     // A lapsed hold of this token is ended here: its row and seats are written too.
-    const LockKeys keys{std::move(known), [&](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
-                            auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
-                            if (!existing) return Forward(existing.error());
-                            return *existing ? internal::ReservationKeys(**existing) : std::vector<std::string>{};
-                        }};
+    // Seldom there: locked on the first try only when the check under the lease finds it.
+    const LockKeys keys{
+        std::move(known),
+        [&](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
+            auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
+            if (!existing) return Forward(existing.error());
+            return *existing ? internal::ReservationKeys(**existing) : std::vector<std::string>{};
+        },
+        true};
 
     return RunLocked<Reservation>(ctx_.locks, keys, [&](ports::UnitOfWork& uow) -> Result<Reservation> {
         const auto now = ctx_.clock.Now();

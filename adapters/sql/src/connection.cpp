@@ -182,7 +182,10 @@ const Dialect& MysqlDialect() {
     static const Dialect kDialect{
         DialectKind::kMysql,
         "mysql",
-        "START TRANSACTION READ ONLY",
+        // Sessions run READ COMMITTED: every statement reads its own snapshot, in a transaction or
+        // not. A read unit of work therefore runs its statements as they are (autocommit), without
+        // the two round trips of START TRANSACTION READ ONLY and ROLLBACK.
+        "",
         "START TRANSACTION",
         "START TRANSACTION",
         " FOR UPDATE",

@@ -23,6 +23,7 @@ enum class DialectKind : std::uint8_t { kSqlite, kMysql };
 struct Dialect {
     DialectKind kind;
     std::string_view name;  ///< "sqlite" / "mysql": the migrations directory too
+    /// Empty: a read unit of work runs in autocommit, and its first statement finds a dead connection.
     std::string_view begin_read;
     std::string_view begin_optimistic;
     /// SQLite has no row locks: a pessimistic unit of work takes the database write lock up front.

@@ -1,4 +1,6 @@
 // Holds and their seats (ReservationRepository).
+#include <type_traits>
+
 #include "schema.hpp"
 #include "statements.hpp"
 #include "unit_of_work.hpp"
@@ -89,6 +91,17 @@ template <class Key>
 Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationImpl(
     std::string_view where, const Key& key, bool for_update
 ) {
+    // The same read twice in an optimistic unit of work, with no reservation written between (the
+    // lease strategy's check of what it locked, then the work): the first answer, as a repeatable
+    // read of that row would give. A change since is caught by the versioned write.
+    const bool repeatable = mode_ == ports::TxMode::kOptimistic;
+    std::string read_key = std::string(where) + '|';
+    if constexpr (std::is_same_v<Key, std::string>) {
+        read_key += key;
+    } else {
+        read_key += std::to_string(key);
+    }
+    if (repeatable && !failed_ && !finished_ && last_read_ && last_read_->first == read_key) return last_read_->second;
     return Read<std::optional<Reservation>>(
         "find reservation",
         [&](soci::session& sql) -> Result<std::optional<Reservation>> {
@@ -100,13 +113,16 @@ Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationImpl(
                 ) + (for_update ? ForUpdate() : ""),
                 key
             );
-            if (rows.empty()) return std::optional<Reservation>{};
-            auto found = rows.front().first;
-            for (const auto& [reservation, seat] : rows) {
-                if (seat) found.seats.push_back(*seat);
+            std::optional<Reservation> found;
+            if (!rows.empty()) {
+                found = rows.front().first;
+                for (const auto& [reservation, seat] : rows) {
+                    if (seat) found->seats.push_back(*seat);
+                }
+                known_seats_[found->id.value] = {found->version, found->seats};
             }
-            known_seats_[found.id.value] = {found.version, found.seats};
-            return std::optional<Reservation>{std::move(found)};
+            if (repeatable) last_read_.emplace(read_key, found);
+            return found;
         }
     );
 }
@@ -128,6 +144,7 @@ Result<ReservationId> SqlUnitOfWork::InsertReservation(const Reservation& r) {
             ToMs(r.created_at),
             ToMs(r.expires_at)
         );
+        last_read_.reset();
         const auto id = LastId(sql);
         InsertReservedSeats(sql, id, r.seats);
         known_seats_[id] = {0, r.seats};
@@ -150,6 +167,7 @@ Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationByLiveTokenForU
 
 Result<void> SqlUnitOfWork::UpdateReservation(const Reservation& r) {
     return Write<void>("update reservation", [&](soci::session& sql) -> Result<void> {
+        last_read_.reset();
         const NullableText token{r.live_token};
         auto updated = UpdateVersioned(
             sql,

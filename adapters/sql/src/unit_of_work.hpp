@@ -103,7 +103,21 @@ private:
             return MakeError(Errc::kInternal, "a read unit of work cannot write");
         }
         try {
-            return body(*session_);
+            for (std::size_t tries = pool_->options().pool_size + 1;; --tries) {
+                try {
+                    auto out = body(*session_);
+                    untried_ = false;
+                    return out;
+                } catch (const soci::soci_error& e) {
+                    // Begin sent nothing (autocommit reads): a pooled connection that died while idle
+                    // shows here, and is replaced as Begin would have, since nothing ran on it yet.
+                    if (!untried_ || tries <= 1 || !Translate(dialect_, *session_, e, what).discard_session) throw;
+                    if (auto reconnected = Reconnect(); !reconnected) {
+                        failed_ = reconnected.error();
+                        return tl::unexpected<Error>(reconnected.error());
+                    }
+                }
+            }
         } catch (const soci::soci_error& e) {
             auto failure = Translate(dialect_, *session_, e, what);
             discard_ = discard_ || failure.discard_session;
@@ -127,6 +141,8 @@ private:
     // From the client library (mysql_insert_id, sqlite3_last_insert_rowid): no round trip.
     static std::int64_t LastId(soci::session& sql);
     void ReleaseSession();
+    // Swaps a dead session for a fresh one from the pool (UNAVAILABLE when none can be had).
+    Result<void> Reconnect();
 
     Result<std::optional<User>> FindUserImpl(UserId id, bool for_update);
     template <class Key>
@@ -143,10 +159,14 @@ private:
     ports::TxMode mode_;
     bool finished_{false};
     bool discard_{false};
+    // True until a statement succeeds, when Begin sent none: the session is not known alive yet.
+    bool untried_{false};
     std::optional<Error> failed_;
     // Reservation id -> (version, seats) as read or written in this unit of work: UpdateReservation
     // then knows whether the seats changed without reading them again.
     std::map<std::int64_t, std::pair<Version, std::vector<ReservedSeat>>> known_seats_;
+    // The last reservation read (its query and key) and its answer, for FindReservationImpl.
+    std::optional<std::pair<std::string, std::optional<Reservation>>> last_read_;
 };
 
 }  // namespace ticketing::sql::detail
