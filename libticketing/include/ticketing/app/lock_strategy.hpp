@@ -28,8 +28,8 @@ struct LockKeys {
 
     std::vector<std::string> known;
     Reader read;  ///< optional
-    /// `read` seldom finds a key beyond `known` (a token's lapsed hold): the first try locks `known`
-    /// and reads only inside; when that finds more, it is a lost race, and the retry reads first.
+    /// `read` seldom finds a key beyond `known` (a token's lapsed hold): a lease strategy locks `known`
+    /// and reads only under it; when that finds more, it reads first and locks again at once.
     bool read_after_lock{false};
 };
 
