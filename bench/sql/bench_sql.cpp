@@ -2,7 +2,8 @@
 // reference measured in the same run on the same server: a plain single-row UPDATE + COMMIT per
 // client (raw SOCI, no library code). Each strategy gets a fresh database; clients race pairwise
 // for the same seats, so half the holds conflict; catalog reads are cached in process, as a server
-// wires them. Ends with a correctness verdict per strategy.
+// wires them. Ends with a correctness verdict per strategy and the statements the server ran per
+// operation (its status counters): under the load above, and per 2-seat hold+pay from one client.
 //   ticketing_bench_sql [mysql://user:pass@host:port/db] [clients=16] [seconds=5] [redis://host:port/db]
 // URLs default to $TICKETING_TEST_MYSQL and $TICKETING_TEST_REDIS; without Redis the redis strategy
 // is skipped.
@@ -16,16 +17,11 @@
 #include <regex>
 #include <set>
 #include <string>
-#include <ticketing/app/system.hpp>
-#include <ticketing/memory/memory_catalog_cache.hpp>
-#include <ticketing/memory/memory_lock.hpp>
-#include <ticketing/memory/memory_queue_store.hpp>
 #include <ticketing/redact.hpp>
 #include <ticketing/redis/redis_client.hpp>
 #include <ticketing/redis/redis_lock.hpp>
-#include <ticketing/sql/sql_database.hpp>
-#include <ticketing/ticketing.hpp>
 
+#include "../support/hold_pay.hpp"
 #include "../support/load.hpp"
 
 namespace {
@@ -33,9 +29,8 @@ namespace {
 using namespace ticketing;
 using namespace std::chrono_literals;
 
-const QueueSettings kAdmitAll{
-    .max_active = 1'000'000, .admit_per_tick = 1'000'000, .tick_interval = 0s, .paused = false};
 constexpr int kSeatsPerSchedule = 5000;
+constexpr int kCountedRounds = 50;
 
 // "mysql://user:pass@host:port/db" as a SOCI connect string.
 std::string SociConnect(const std::string& url) {
@@ -46,27 +41,40 @@ std::string SociConnect(const std::string& url) {
            " port=" + (m[4].matched ? m[4].str() : "3306");
 }
 
-bench::Figures Reference(const std::string& url, int clients, std::chrono::milliseconds duration) {
-    {
-        soci::session setup(*soci::factory_mysql(), SociConnect(url));
-        setup << "CREATE TABLE IF NOT EXISTS bench_reference (id INT PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB";
-        for (int i = 0; i < clients; ++i) setup << "REPLACE INTO bench_reference VALUES (" << i << ", 0)";
-    }
+std::string Fixed(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f", value);
+    return text;
+}
+
+struct Measured {
+    bench::Figures figures;
+    bench::StatementCounts per_op;  ///< statements the server ran per call (all clients, lost races included)
+};
+
+Measured Reference(const std::string& url, int clients, std::chrono::milliseconds duration) {
+    soci::session status(*soci::factory_mysql(), SociConnect(url));
+    status << "CREATE TABLE IF NOT EXISTS bench_reference (id INT PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB";
+    for (int i = 0; i < clients; ++i) status << "REPLACE INTO bench_reference VALUES (" << i << ", 0)";
     std::vector<std::unique_ptr<soci::session>> sessions;
     for (int i = 0; i < clients; ++i)
         sessions.push_back(std::make_unique<soci::session>(*soci::factory_mysql(), SociConnect(url)));
-    return bench::Run(clients, std::numeric_limits<std::int64_t>::max(), duration, [&](int t, std::int64_t) {
+    bench::StatementCounter counter(status);
+    const auto start = counter.Read();
+    auto figures = bench::Run(clients, std::numeric_limits<std::int64_t>::max(), duration, [&](int t, std::int64_t) {
         auto& s = *sessions[static_cast<std::size_t>(t)];
         s.begin();
         s << "UPDATE bench_reference SET n = n + 1 WHERE id = :id", soci::use(t);
         s.commit();
         return true;
     });
+    return {figures, counter.Since(start) / static_cast<double>(figures.ops)};
 }
 
 struct Outcome {
-    bench::Figures attempts;
+    Measured attempts;  ///< under load: lost seats and retries included
     std::int64_t paid{0};
+    bench::StatementCounts per_hold_pay;  ///< one buyer, 2 seats, no contention
     std::string verdict;
 };
 
@@ -77,80 +85,50 @@ Outcome HoldPay(
     int clients,
     std::chrono::milliseconds duration
 ) {
-    SystemClock clock;
-    SystemRandom random;
-    auto opened = sql::SqlDatabase::Open({.url = url, .pool_size = static_cast<std::size_t>(clients) + 2});
-    if (!opened) throw std::runtime_error(opened.error().message);
-    auto& db = **opened;
-    memory::MemoryQueueStore queue;
-    memory::MemoryLock local_lock(clock, random);
-    memory::MemoryCatalogCache cache(clock);  // as a server wires it: catalog reads stay off the database
-    Settings settings;
-    settings.lock.kind = kind;
-    Ticketing app({db, queue, clock, random, remote_lock != nullptr ? remote_lock : &local_lock, &cache}, settings);
-
-    NewConcert request{"bench", clock.Now() - 1h, clock.Now() + 24h, {}};
     const int schedules = (clients + 1) / 2;
-    for (int i = 0; i < schedules; ++i) request.schedules.push_back({clock.Now() + 48h, 1000, kSeatsPerSchedule});
-    const auto concert = app.Catalog().CreateConcert(request).value();
-    std::vector<std::vector<SeatId>> seats;
-    std::vector<UserId> users;
-    {
-        auto uow = db.Begin(ports::TxMode::kRead).value();
-        for (const auto& s : concert.schedules) {
-            std::vector<SeatId> ids;
-            const auto listed = uow->ListSeats(s.id).value();
-            for (const auto& seat : listed) ids.push_back(seat.id);
-            seats.push_back(std::move(ids));
-        }
-    }
-    for (int i = 0; i < clients; ++i) {
-        users.push_back(app.Accounts().CreateUser("buyer").value().id);
-        (void)app.Accounts().Charge(users.back(), kMaxCharge, std::nullopt);
-    }
+    bench::HoldPayRig rig(url, kind, remote_lock, clients, schedules + 1, kSeatsPerSchedule);
+    soci::session status(*soci::factory_mysql(), SociConnect(url));
+    bench::StatementCounter counter(status);
     std::vector<std::size_t> next(static_cast<std::size_t>(clients), 0);
-    std::atomic<std::int64_t> paid{0};
+    const auto start = counter.Read();
     auto figures = bench::Run(clients, std::numeric_limits<std::int64_t>::max(), duration, [&](int t, std::int64_t) {
         const auto c = static_cast<std::size_t>(t);
-        auto token = app.Queue().Join(concert.concert.id, users[c]);
-        if (!token) return false;
-        (void)queue.Tick(concert.concert.id, clock.Now(), 5min, kAdmitAll);
-        const std::vector<SeatId> pick{seats[c / 2][next[c]++ % kSeatsPerSchedule]};
-        auto hold = app.Reservations().Hold(token->position.info.token, concert.schedules[c / 2].id, pick);
-        if (!hold) {
-            (void)app.Queue().Leave(token->position.info.token);
-            return false;  // a lost seat: counted as a conflict
-        }
-        if (!app.Payments().Pay(token->position.info.token, hold->id, std::nullopt)) return false;
-        ++paid;
-        return true;
+        // Clients race pairwise for the seats of their schedule; the last schedule is left for the count.
+        return rig.JoinHoldPay(c, c / 2, {rig.Seats()[c / 2][next[c]++ % kSeatsPerSchedule]});
     });
-
+    const auto under_load = counter.Since(start) / static_cast<double>(figures.ops);
+    const auto paid = rig.Paid();
     // Verdict: every paid hold sold its seat once, and money adds up.
     std::int64_t sold = 0;
     std::int64_t tickets = 0;
     std::set<std::int64_t> ticket_seats;
     Money balances = 0;
-    auto uow = db.Begin(ports::TxMode::kRead).value();
-    for (const auto& s : concert.schedules) {
-        const auto listed = uow->ListSeats(s.id).value();
-        for (const auto& seat : listed) sold += seat.status == SeatStatus::kSold ? 1 : 0;
-    }
-    for (auto user : users) {
-        balances += uow->FindUser(user).value()->balance;
-        for (ports::PageRequest page{0, 100};;) {
-            auto batch = uow->ListTicketsByUser(user, page).value();
-            for (const auto& t : batch) {
-                ++tickets;
-                ticket_seats.insert(t.seat_id.value);
+    {
+        auto uow = rig.Db().Begin(ports::TxMode::kRead).value();
+        for (const auto& s : rig.Concert().schedules) {
+            const auto listed = uow->ListSeats(s.id).value();
+            for (const auto& seat : listed) sold += seat.status == SeatStatus::kSold ? 1 : 0;
+        }
+        for (auto user : rig.Users()) {
+            balances += uow->FindUser(user).value()->balance;
+            for (ports::PageRequest page{0, 100};;) {
+                auto batch = uow->ListTicketsByUser(user, page).value();
+                for (const auto& t : batch) {
+                    ++tickets;
+                    ticket_seats.insert(t.seat_id.value);
+                }
+                if (batch.size() < 100) break;
+                page.after = batch.back().id.value;
             }
-            if (batch.size() < 100) break;
-            page.after = batch.back().id.value;
         }
     }
     const bool ok = sold == paid && tickets == paid && static_cast<std::int64_t>(ticket_seats.size()) == paid &&
-                    balances + paid * 1000 == static_cast<Money>(clients) * kMaxCharge;
-    return {figures, paid.load(), ok ? "ok" : "VIOLATED"};
+                    balances + paid * bench::HoldPayRig::kPrice == static_cast<Money>(clients) * kMaxCharge;
+    return {
+        {figures, under_load},
+        paid,
+        bench::CountHoldPay(rig, status, kCountedRounds, static_cast<std::size_t>(schedules)),
+        ok ? "ok" : "VIOLATED"};
 }
 
 }  // namespace
@@ -182,7 +160,7 @@ int main(int argc, char** argv) {
 
     const auto reference_url = database("reference");
     const auto reference = Reference(reference_url, clients, duration);
-    bench::Print("reference UPDATE+COMMIT", reference);
+    bench::Print("reference UPDATE+COMMIT", reference.figures);
 
     std::shared_ptr<redis::RedisClient> redis_client;
     std::unique_ptr<redis::RedisLock> redis_lock;
@@ -197,28 +175,44 @@ int main(int argc, char** argv) {
         }
     }
 
+    const auto row = [](const std::string& name,
+                        const bench::Figures& f,
+                        double paid_per_sec,
+                        const bench::StatementCounts& per_op,
+                        const std::string& hold_pay,
+                        double ratio,
+                        const std::string& verdict) {
+        std::printf(
+            "%-12s %10.0f %10.0f %10.1f %10.1f %10lld %8.1f %9s %8.2f %s\n",
+            name.c_str(),
+            f.ops_per_sec,
+            paid_per_sec,
+            f.p50_us,
+            f.p99_us,
+            static_cast<long long>(f.errors),
+            per_op.total,
+            hold_pay.c_str(),
+            ratio,
+            verdict.c_str()
+        );
+    };
     std::printf(
-        "\n%-12s %10s %10s %10s %10s %10s %8s %s\n",
+        "\n%-12s %10s %10s %10s %10s %10s %8s %9s %8s %s\n",
         "strategy",
         "attempts/s",
         "paid/s",
         "p50 us",
         "p99 us",
         "conflicts",
+        "stmts/op",
+        "stmts/h+p",
         "ratio",
         "verdict"
     );
-    std::printf(
-        "%-12s %10.0f %10.0f %10.1f %10.1f %10s %8s\n",
-        "reference",
-        reference.ops_per_sec,
-        reference.ops_per_sec,
-        reference.p50_us,
-        reference.p99_us,
-        "-",
-        "1.00"
-    );
+    const auto& ref = reference.figures;
+    row("reference", ref, ref.ops_per_sec, reference.per_op, "-", 1.0, "");
     bool all_ok = true;
+    std::vector<std::pair<std::string, bench::StatementCounts>> kinds;
     for (auto kind : {LockStrategyKind::kOptimistic, LockStrategyKind::kPessimistic, LockStrategyKind::kRedis}) {
         if (kind == LockStrategyKind::kRedis && !redis_lock) {
             std::printf("%-12s skipped: no Redis URL\n", "redis");
@@ -227,23 +221,52 @@ int main(int argc, char** argv) {
         const std::string name(ToString(kind));
         const auto url = database(name);
         const auto outcome = HoldPay(url, kind, redis_lock.get(), clients, duration);
-        const double paid_per_sec = static_cast<double>(outcome.paid) /
-                                    (static_cast<double>(outcome.attempts.ops) / outcome.attempts.ops_per_sec);
-        std::printf(
-            "%-12s %10.0f %10.0f %10.1f %10.1f %10lld %8.2f %s\n",
-            name.c_str(),
-            outcome.attempts.ops_per_sec,
+        const auto& f = outcome.attempts.figures;
+        const double paid_per_sec = static_cast<double>(outcome.paid) / (static_cast<double>(f.ops) / f.ops_per_sec);
+        row(name,
+            f,
             paid_per_sec,
-            outcome.attempts.p50_us,
-            outcome.attempts.p99_us,
-            static_cast<long long>(outcome.attempts.errors),
-            paid_per_sec / reference.ops_per_sec,
-            outcome.verdict.c_str()
-        );
+            outcome.attempts.per_op,
+            Fixed(outcome.per_hold_pay.total),
+            paid_per_sec / ref.ops_per_sec,
+            outcome.verdict);
+        kinds.emplace_back(name, outcome.per_hold_pay);
         all_ok = all_ok && outcome.verdict == "ok";
         (void)sql::DropMysqlDatabase(server, "bench_" + std::to_string(::getpid()) + "_" + name);
     }
     (void)sql::DropMysqlDatabase(server, "bench_" + std::to_string(::getpid()) + "_reference");
-    std::printf("\nratio = paid hold+pay transactions per second / reference transactions per second\n");
+    std::printf(
+        "\nratio = paid hold+pay transactions per second / reference transactions per second\n"
+        "stmts/op = statements the server ran per attempt (join, hold, pay; reference: UPDATE+COMMIT) in the run "
+        "above\n"
+        "stmts/h+p = statements per hold of 2 seats and its payment, one client, no contention, %d rounds:\n\n",
+        kCountedRounds
+    );
+    std::printf(
+        "%-12s %6s %6s %6s %6s %6s %6s %6s %8s\n",
+        "strategy",
+        "total",
+        "select",
+        "insert",
+        "update",
+        "delete",
+        "begin",
+        "commit",
+        "rollback"
+    );
+    for (const auto& [name, c] : kinds) {
+        std::printf(
+            "%-12s %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f %8.1f\n",
+            name.c_str(),
+            c.total,
+            c.select,
+            c.insert,
+            c.update,
+            c.del,
+            c.begin,
+            c.commit,
+            c.rollback
+        );
+    }
     return all_ok ? 0 : 1;
 }

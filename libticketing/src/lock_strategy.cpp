@@ -48,9 +48,7 @@ protected:
         auto uow = db_.Begin(mode);
         if (!uow) return Forward(uow.error());
         if (lease != nullptr) {
-            for (const auto& fence : lease->Fences()) {
-                if (auto fenced = (*uow)->AdvanceFence(fence.resource, fence.token); !fenced) return fenced;
-            }
+            if (auto fenced = (*uow)->AdvanceFences(lease->Fences()); !fenced) return fenced;
         }
         if (auto done = work(**uow); !done) return done;
         if (lease != nullptr && !lease->Held()) {
@@ -109,6 +107,12 @@ public:
 
 protected:
     Result<void> Attempt(const LockKeys& keys, const Work& work) override {
+        if (keys.read && keys.read_after_lock) {
+            bool more = false;
+            auto done = Leased(keys, SortedUnique(keys.known), work, &more);
+            // Found a key beyond the known ones: not a lost race; read first and go again at once.
+            if (!more) return done;
+        }
         Result<std::vector<std::string>> named = SortedUnique(keys.known);
         if (keys.read) {
             // Read before the lease, in a transaction of its own that is not held while waiting.
@@ -117,9 +121,16 @@ protected:
             named = Resolve(keys, **uow);
             if (!named) return Forward(named.error());
         }
+        return Leased(keys, *named, work, nullptr);
+    }
+
+private:
+    // Runs `work` under a lease on `named`; when `keys` has a reader, the keys it finds under the lease
+    // must be among them (`more` is then set when they are not).
+    Result<void> Leased(const LockKeys& keys, const std::vector<std::string>& named, const Work& work, bool* more) {
         std::vector<std::string> lock_keys;
-        lock_keys.reserve(named->size());
-        for (const auto& key : *named) lock_keys.push_back("lock:" + key);
+        lock_keys.reserve(named.size());
+        for (const auto& key : named) lock_keys.push_back("lock:" + key);
         // One try first, so that a lease busy elsewhere is counted as a wait.
         auto lease = lock_.Acquire(lock_keys, Settings().lease_ttl, Millis{0});
         if (!lease && lease.error().code == Errc::kConflict) {
@@ -134,7 +145,8 @@ protected:
         const Work checked = [&](ports::UnitOfWork& uow) -> Result<void> {
             auto now = Resolve(keys, uow);
             if (!now) return Forward(now.error());
-            if (!std::includes(named->begin(), named->end(), now->begin(), now->end())) {
+            if (!std::includes(named.begin(), named.end(), now->begin(), now->end())) {
+                if (more != nullptr) *more = true;
                 return MakeError(Errc::kAborted, "the rows to lock changed before the lease was taken");
             }
             return work(uow);
@@ -142,7 +154,6 @@ protected:
         return RunInTransaction(ports::TxMode::kOptimistic, checked, lease->get());
     }
 
-private:
     static std::vector<std::string> SortedUnique(std::vector<std::string> keys) {
         std::sort(keys.begin(), keys.end());
         keys.erase(std::unique(keys.begin(), keys.end()), keys.end());

@@ -113,10 +113,9 @@ Result<Receipt> PaymentService::Pay(
             if (reservation->user_id != grant->user_id || reservation->concert_id != grant->concert_id) {
                 return MakeError(Errc::kForbidden, "not your reservation");
             }
-            auto user = internal::RequireFound(uow.FindUserForUpdate(grant->user_id), "user");
-            if (!user) return Forward(user.error());
             if (key) {
-                auto checked = CheckIdempotency(uow, user->id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
+                auto checked =
+                    CheckIdempotency(uow, grant->user_id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
                 if (!checked) return Forward(checked.error());
                 check = std::move(*checked);
                 if (check.replay) return Replay(uow, *check.replay);
@@ -133,7 +132,17 @@ Result<Receipt> PaymentService::Pay(
                 case ReservationStatus::kCancelled:
                     return MakeError(Errc::kConflict, "the reservation was cancelled");
             }
-            if (user->balance < reservation->amount) {
+
+            // The debit and its ledger row in one conditional write: no balance is read first.
+            const LedgerEntry debit{{}, grant->user_id, LedgerType::kPayment, -reservation->amount, 0, now};
+            auto entry = uow.ApplyBalanceChange(debit);
+            if (!entry) return Forward(entry.error());
+            if (!*entry) {
+                auto user = internal::RequireFound(uow.FindUser(grant->user_id), "user");
+                if (!user) return Forward(user.error());
+                if (user->balance >= reservation->amount) {
+                    return MakeError(Errc::kAborted, "the balance changed while paying");
+                }
                 return MakeError(
                     Errc::kInsufficientBalance,
                     "balance " + std::to_string(user->balance) + " is below the amount " +
@@ -141,49 +150,47 @@ Result<Receipt> PaymentService::Pay(
                 );
             }
 
-            std::vector<SeatId> seat_ids;
-            for (const auto& s : reservation->seats) seat_ids.push_back(s.seat_id);
-            std::sort(seat_ids.begin(), seat_ids.end());
-            auto seats = uow.FindSeatsForUpdate(seat_ids);
-            if (!seats) return Forward(seats.error());
-            for (auto& seat : *seats) {
-                // A live hold always holds its seats: seeing otherwise means the reservation read is
-                // stale (another payment won meanwhile), a lost race to retry.
-                if (!seat.SellTo(reservation->id)) {
-                    return MakeError(Errc::kAborted, "seat " + std::to_string(seat.number) + " changed while paying");
-                }
-            }
-
-            user->balance -= reservation->amount;
-            if (auto updated = uow.UpdateUser(*user); !updated) return Forward(updated.error());
-            LedgerEntry entry{{}, user->id, LedgerType::kPayment, -reservation->amount, user->balance, now};
-            if (auto inserted = uow.InsertLedgerEntry(entry); !inserted) return Forward(inserted.error());
-
             Receipt out;
-            out.balance = user->balance;
+            out.balance = (*entry)->balance_after;
             out.payment =
-                Payment{{}, reservation->id, user->id, reservation->amount, PaymentStatus::kCompleted, now, 0};
+                Payment{{}, reservation->id, grant->user_id, reservation->amount, PaymentStatus::kCompleted, now, 0};
             auto payment_id = uow.InsertPayment(out.payment);
             if (!payment_id) return Forward(payment_id.error());
             out.payment.id = *payment_id;
 
-            for (auto& seat : *seats) {
-                Ticket ticket{
+            // One ticket per seat of the hold, at the price it was held at, in seat id order.
+            std::vector<SeatId> seat_ids;
+            for (const auto& s : reservation->seats) {
+                seat_ids.push_back(s.seat_id);
+                out.tickets.push_back(Ticket{
                     {},
                     out.payment.id,
-                    user->id,
+                    grant->user_id,
                     reservation->concert_id,
                     reservation->schedule_id,
-                    seat.id,
-                    seat.number,
-                    seat.price,
+                    s.seat_id,
+                    s.number,
+                    s.price,
                     TicketStatus::kIssued,
-                    0};
-                auto ticket_id = uow.InsertTicket(ticket);
-                if (!ticket_id) return Forward(ticket_id.error());
-                ticket.id = *ticket_id;
-                out.tickets.push_back(ticket);
-                if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
+                    0});
+            }
+            std::sort(seat_ids.begin(), seat_ids.end());
+            std::sort(out.tickets.begin(), out.tickets.end(), [](const Ticket& a, const Ticket& b) {
+                return a.seat_id < b.seat_id;
+            });
+            auto ticket_ids = uow.InsertTickets(out.tickets);
+            if (!ticket_ids) return Forward(ticket_ids.error());
+            for (std::size_t i = 0; i < out.tickets.size(); ++i) out.tickets[i].id = ticket_ids->at(i);
+
+            // HELD by this hold -> SOLD to it (Seat::SellTo), all in one write. A live hold always holds
+            // its seats: fewer means the reservation read is stale (another payment won meanwhile), a
+            // lost race to retry.
+            const ports::SeatHolding held{SeatStatus::kHeld, reservation->id, reservation->expires_at};
+            const ports::SeatHolding sold{SeatStatus::kSold, reservation->id, reservation->expires_at};
+            auto changed = uow.TransitionSeats(seat_ids, held, sold);
+            if (!changed) return Forward(changed.error());
+            if (*changed != static_cast<std::int64_t>(seat_ids.size())) {
+                return MakeError(Errc::kAborted, "a seat changed while paying");
             }
 
             reservation->status = ReservationStatus::kPaid;
@@ -196,7 +203,7 @@ Result<Receipt> PaymentService::Pay(
             if (auto inserted = uow.InsertOutboxEvent(event); !inserted) return Forward(inserted.error());
             if (key) {
                 IdempotencyRecord record{
-                    user->id,
+                    grant->user_id,
                     std::string(*key),
                     request_hash,
                     "payment=" + std::to_string(out.payment.id.value) + ";balance=" + std::to_string(out.balance),

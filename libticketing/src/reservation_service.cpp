@@ -64,11 +64,15 @@ Result<Reservation> ReservationService::Hold(
     std::vector<std::string> known{"hold-token:" + grant->token};
     for (auto id : ids) known.push_back(internal::LockKey("seat", id.value));
     // A lapsed hold of this token is ended here: its row and seats are written too.
-    const LockKeys keys{std::move(known), [&](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
-                            auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
-                            if (!existing) return Forward(existing.error());
-                            return *existing ? internal::ReservationKeys(**existing) : std::vector<std::string>{};
-                        }};
+    // Seldom there: locked on the first try only when the check under the lease finds it.
+    const LockKeys keys{
+        std::move(known),
+        [&](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
+            auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
+            if (!existing) return Forward(existing.error());
+            return *existing ? internal::ReservationKeys(**existing) : std::vector<std::string>{};
+        },
+        true};
 
     auto held = RunLocked<Reservation>(ctx_.locks, keys, [&](ports::UnitOfWork& uow) -> Result<Reservation> {
         const auto now = ctx_.clock.Now();
@@ -148,16 +152,18 @@ Result<Reservation> ReservationService::Hold(
         auto id = uow.InsertReservation(hold);
         if (!id) return Forward(id.error());
         hold.id = *id;
-        // Each locked seat is written once: the requested ones to the new hold, the lapsed hold's
-        // others back to AVAILABLE.
+        // Each locked seat is written once, all in one batch: the requested ones to the new hold, the
+        // lapsed hold's others back to AVAILABLE.
+        std::vector<Seat> changed;
         for (auto& seat : *locked) {
             if (is_requested(seat.id)) {
                 seat.HoldFor(hold.id, hold.expires_at);
             } else if (!lapsed || !seat.Release(lapsed->id)) {
                 continue;
             }
-            if (auto updated = uow.UpdateSeat(seat); !updated) return Forward(updated.error());
+            changed.push_back(seat);
         }
+        if (auto updated = uow.UpdateSeats(changed); !updated) return Forward(updated.error());
         return hold;
     });
     // A lapsed hold's seats need no notice: a seat map shows them free from their expiry on.

@@ -468,6 +468,185 @@ TEST_P(UnitOfWorkContract, StaleFencingTokenIsRefused) {
     EXPECT_EQ(done.error().code, Errc::kAborted);
 }
 
+TEST_P(UnitOfWorkContract, FencesOfALeaseAdvanceTogetherOrNotAtAll) {
+    {
+        auto uow = Begin();
+        ASSERT_TRUE(uow->AdvanceFence("lock:seat:2", 7).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        // Two new, one equal to what is stored: all advance.
+        auto uow = Begin();
+        const std::vector<ports::Fence> fences{{"lock:seat:1", 5}, {"lock:seat:2", 7}, {"lock:user:1", 3}};
+        ASSERT_TRUE(uow->AdvanceFences(fences).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        // One of three stale: refused, and the others are not advanced either.
+        auto uow = Begin();
+        const std::vector<ports::Fence> fences{{"lock:seat:1", 9}, {"lock:seat:2", 6}, {"lock:user:1", 9}};
+        auto stale = uow->AdvanceFences(fences);
+        auto done = stale ? uow->Commit() : stale;
+        ASSERT_FALSE(done.has_value());
+        EXPECT_EQ(done.error().code, Errc::kAborted);
+    }
+    auto uow = Begin();
+    EXPECT_EQ(uow->AdvanceFence("lock:seat:1", 8).has_value(), true) << "seat:1 stayed at 5";
+    EXPECT_EQ(uow->AdvanceFence("lock:user:1", 4).has_value(), true) << "user:1 stayed at 3";
+    EXPECT_TRUE(uow->AdvanceFences({}).has_value());
+    const std::vector<ports::Fence> beyond{{"lock:seat:3", 1ULL << 63U}};
+    EXPECT_EQ(uow->AdvanceFences(beyond).error().code, Errc::kInvalidArgument);
+}
+
+TEST_P(UnitOfWorkContract, SeatsAreWrittenAsASetAllOrNothing) {
+    const auto now = clock_.Now();
+    ScheduleId schedule;
+    {
+        auto uow = Begin();
+        schedule = SeedSchedule(*uow, now, 4);
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto seats = TK_OK(Begin(ports::TxMode::kRead)->ListSeats(schedule));
+    ASSERT_EQ(seats.size(), 4U);
+    const ReservationId hold{41};
+    {
+        // Seats 1 and 2 to one hold, seat 3 released with other values: one batch.
+        auto uow = Begin();
+        auto locked = TK_OK(uow->FindSeatsForUpdate(std::vector<SeatId>{seats[2].id, seats[0].id, seats[1].id}));
+        ASSERT_EQ(locked.size(), 3U);
+        EXPECT_EQ(locked[0].id, seats[0].id);  // by id
+        locked[0].HoldFor(hold, now + 5min);
+        locked[1].HoldFor(hold, now + 5min);
+        locked[2].HoldFor(ReservationId{42}, now + 1min);
+        ASSERT_TRUE(uow->UpdateSeats(locked).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    seats = TK_OK(Begin(ports::TxMode::kRead)->ListSeats(schedule));
+    EXPECT_EQ(seats[0].status, SeatStatus::kHeld);
+    EXPECT_EQ(seats[1].held_by, hold);
+    EXPECT_EQ(seats[1].held_until, now + 5min);
+    EXPECT_EQ(seats[2].held_by, ReservationId{42});
+    EXPECT_EQ(seats[0].version, 1);
+    EXPECT_EQ(seats[3].status, SeatStatus::kAvailable);
+    {
+        // One stale version among three: ABORTED, and none of them written.
+        auto uow = Begin();
+        auto stale = seats;
+        stale.resize(3);
+        for (auto& seat : stale) seat.status = SeatStatus::kAvailable;
+        stale[1].version = 0;
+        auto updated = uow->UpdateSeats(stale);
+        auto done = updated ? uow->Commit() : updated;
+        ASSERT_FALSE(done.has_value());
+        EXPECT_EQ(done.error().code, Errc::kAborted);
+    }
+    auto after = TK_OK(Begin(ports::TxMode::kRead)->ListSeats(schedule));
+    EXPECT_EQ(after[0].status, SeatStatus::kHeld);
+    EXPECT_EQ(after[2].status, SeatStatus::kHeld);
+    {
+        // HELD by the hold -> SOLD to it: only the two seats it holds change.
+        auto uow = Begin();
+        const std::vector<SeatId> ids{seats[0].id, seats[1].id, seats[2].id, seats[3].id};
+        const ports::SeatHolding held{SeatStatus::kHeld, hold, {}};
+        const ports::SeatHolding sold{SeatStatus::kSold, hold, now + 5min};
+        EXPECT_EQ(TK_OK(uow->TransitionSeats(ids, held, sold)), 2);
+        EXPECT_EQ(TK_OK(uow->TransitionSeats(ids, held, sold)), 0);  // sees its own write
+        EXPECT_EQ(TK_OK(uow->TransitionSeats({}, held, sold)), 0);
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    after = TK_OK(Begin(ports::TxMode::kRead)->ListSeats(schedule));
+    EXPECT_EQ(after[0].status, SeatStatus::kSold);
+    EXPECT_EQ(after[1].status, SeatStatus::kSold);
+    EXPECT_EQ(after[1].held_by, hold);
+    EXPECT_EQ(after[1].version, 2);
+    EXPECT_EQ(after[2].status, SeatStatus::kHeld);
+    EXPECT_EQ(after[3].status, SeatStatus::kAvailable);
+    EXPECT_EQ(after[3].version, 0);
+}
+
+TEST_P(UnitOfWorkContract, ABalanceChangeIsConditionalAndWritesItsLedgerRow) {
+    const auto now = clock_.Now();
+    UserId id;
+    {
+        auto uow = Begin();
+        id = TK_OK(uow->InsertUser({{}, "kim", 3000, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        auto entry = TK_OK(uow->ApplyBalanceChange({{}, id, LedgerType::kPayment, -2000, 0, now}));
+        ASSERT_TRUE(entry.has_value());
+        EXPECT_GT(entry->id.value, 0);
+        EXPECT_EQ(entry->balance_after, 1000);
+        EXPECT_EQ(TK_OK(uow->FindUser(id))->balance, 1000);  // reads its own write
+        // Below zero, or no such user: nothing written.
+        EXPECT_FALSE(TK_OK(uow->ApplyBalanceChange({{}, id, LedgerType::kPayment, -1001, 0, now})).has_value());
+        EXPECT_FALSE(
+            TK_OK(uow->ApplyBalanceChange({{}, UserId{id.value + 1000}, LedgerType::kPayment, -1, 0, now})).has_value()
+        );
+        auto last = TK_OK(uow->ApplyBalanceChange({{}, id, LedgerType::kPayment, -1000, 0, now}));
+        ASSERT_TRUE(last.has_value());
+        EXPECT_EQ(last->balance_after, 0);
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    auto user = TK_OK(uow->FindUser(id)).value();
+    EXPECT_EQ(user.balance, 0);
+    EXPECT_EQ(user.version, 2);
+    auto ledger = TK_OK(uow->ListLedger(id, {0, 10}));
+    ASSERT_EQ(ledger.size(), 2U);
+    EXPECT_EQ(ledger[0].amount, -1000);
+    EXPECT_EQ(ledger[0].balance_after, 0);
+    EXPECT_EQ(ledger[1].balance_after, 1000);
+    EXPECT_EQ(ledger[1].type, LedgerType::kPayment);
+}
+
+TEST_P(UnitOfWorkContract, TicketsAreInsertedAsASet) {
+    const auto now = clock_.Now();
+    ConcertId concert;
+    ScheduleId schedule;
+    UserId user;
+    PaymentId payment;
+    {
+        auto uow = Begin();
+        schedule = SeedSchedule(*uow, now, 3, &concert);
+        user = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+        payment = TK_OK(uow->InsertPayment({{}, ReservationId{1}, user, 3000, PaymentStatus::kCompleted, now, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    const auto seats = TK_OK(Begin(ports::TxMode::kRead)->ListSeats(schedule));
+    std::vector<Ticket> tickets;
+    for (const auto& seat : seats) {
+        tickets.push_back({{}, payment, user, concert, schedule, seat.id, seat.number, 1000, TicketStatus::kIssued, 0});
+    }
+    std::vector<TicketId> ids;
+    {
+        auto uow = Begin();
+        ids = TK_OK(uow->InsertTickets(tickets));
+        EXPECT_TRUE(TK_OK(uow->InsertTickets({})).empty());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    ASSERT_EQ(ids.size(), 3U);
+    auto listed = TK_OK(Begin(ports::TxMode::kRead)->ListTicketsByPayment(payment));
+    ASSERT_EQ(listed.size(), 3U);
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(listed[i].id, ids[i]);
+        EXPECT_EQ(listed[i].seat_id, seats[i].id);
+        EXPECT_EQ(listed[i].seat_number, seats[i].number);
+    }
+    {
+        // A seat that already has an issued ticket: the whole set is refused.
+        auto uow = Begin();
+        std::vector<Ticket> again{tickets[2]};
+        again[0].seat_id = seats[2].id;
+        auto inserted = uow->InsertTickets(again);
+        auto done = inserted ? uow->Commit() : Result<void>(Forward(inserted.error()));
+        ASSERT_FALSE(done.has_value());
+        EXPECT_EQ(done.error().code, Errc::kAborted);
+    }
+    EXPECT_EQ(TK_OK(Begin(ports::TxMode::kRead)->ListTicketsByPayment(payment)).size(), 3U);
+}
+
 TEST_P(UnitOfWorkContract, KeysCompareByExactBytes) {
     const auto now = clock_.Now();
     auto uow = Begin();

@@ -125,6 +125,21 @@ public:
         new_ledger_.push_back(row);
         return row.id;
     }
+    Result<std::optional<LedgerEntry>> ApplyBalanceChange(const LedgerEntry& entry) override {
+        auto user = ReadForUpdate(state_->users, users_, "user:", entry.user_id.value);
+        if (!user) return Forward(user.error());
+        if (!*user || (*user)->balance + entry.amount < 0) return std::optional<LedgerEntry>{};
+        // Staged at the version read: a concurrent change of the user fails this unit at commit (a
+        // lost race, retried), where the database's conditional UPDATE would wait and re-check.
+        (*user)->balance += entry.amount;
+        if (auto written = UpdateUser(**user); !written) return Forward(written.error());
+        LedgerEntry out = entry;
+        out.balance_after = (*user)->balance;
+        auto id = InsertLedgerEntry(out);
+        if (!id) return Forward(id.error());
+        out.id = *id;
+        return std::optional<LedgerEntry>{out};
+    }
     Result<std::vector<LedgerEntry>> ListLedger(UserId user, ports::PageRequest page) override {
         if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
         std::shared_lock lock(state_->mutex);
@@ -249,6 +264,35 @@ public:
         return out;
     }
     Result<void> UpdateSeat(const Seat& seat) override { return Write(state_->seats, seats_, seat, "seat"); }
+    Result<void> UpdateSeats(std::span<const Seat> seats) override {
+        // Every version is checked before any is staged: all or nothing.
+        for (const auto& seat : seats) {
+            auto current = Read(state_->seats, seats_, seat.id.value);
+            if (!current) return Forward(current.error());
+            if (!*current || (*current)->version != seat.version) {
+                return Aborted("seat " + std::to_string(seat.id.value) + " changed since it was read");
+            }
+        }
+        for (const auto& seat : seats) {
+            if (auto written = UpdateSeat(seat); !written) return written;
+        }
+        return {};
+    }
+    Result<std::int64_t> TransitionSeats(std::span<const SeatId> ids, ports::SeatHolding from, ports::SeatHolding to)
+        override {
+        auto seats = FindSeatsForUpdate(ids);
+        if (!seats) return Forward(seats.error());
+        std::int64_t changed = 0;
+        for (auto seat : *seats) {
+            if (seat.status != from.status || seat.held_by != from.held_by) continue;
+            seat.status = to.status;
+            seat.held_by = to.held_by;
+            seat.held_until = to.held_until;
+            if (auto written = UpdateSeat(seat); !written) return Forward(written.error());
+            ++changed;
+        }
+        return changed;
+    }
 
     // Reservations.
     Result<ReservationId> InsertReservation(const Reservation& reservation) override {
@@ -348,6 +392,15 @@ public:
         row.version = 0;
         StageNew(tickets_, row);
         return row.id;
+    }
+    Result<std::vector<TicketId>> InsertTickets(std::span<const Ticket> tickets) override {
+        std::vector<TicketId> ids;
+        for (const auto& ticket : tickets) {
+            auto id = InsertTicket(ticket);
+            if (!id) return Forward(id.error());
+            ids.push_back(*id);
+        }
+        return ids;
     }
     Result<std::vector<Ticket>> ListTicketsByPayment(PaymentId payment) override {
         return ListTickets(state_->tickets_by_payment, payment.value, {0, std::numeric_limits<std::int64_t>::max()});
@@ -479,17 +532,23 @@ public:
 
     // Fences.
     Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) override {
+        const ports::Fence fence{std::string(resource), token};
+        return AdvanceFences(std::span<const ports::Fence>(&fence, 1));
+    }
+    Result<void> AdvanceFences(std::span<const ports::Fence> fences) override {
         if (auto ok = CheckWritable(); !ok) return ok;
-        if (token > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return MakeError(Errc::kInvalidArgument, "fencing token out of range");
-        }
         {
             std::shared_lock lock(state_->mutex);
-            if (auto it = state_->fences.find(resource); it != state_->fences.end() && it->second > token) {
-                return Aborted("stale fencing token for " + std::string(resource));
+            for (const auto& [resource, token] : fences) {
+                if (token > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+                    return MakeError(Errc::kInvalidArgument, "fencing token out of range");
+                }
+                if (auto it = state_->fences.find(resource); it != state_->fences.end() && it->second > token) {
+                    return Aborted("stale fencing token for " + resource);
+                }
             }
         }
-        new_fences_[std::string(resource)] = token;
+        for (const auto& [resource, token] : fences) new_fences_[resource] = token;
         return {};
     }
     Result<std::int64_t> DeleteFencesBelow(std::uint64_t token, std::int64_t limit) override {

@@ -168,8 +168,7 @@ const Dialect& SqliteDialect() {
         "BEGIN IMMEDIATE",
         "",
         "INSERT INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at) ON CONFLICT DO NOTHING",
-        "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
-        "ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
+        " ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
         "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {where} LIMIT :n)",
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
         // The database write lock, held to COMMIT: DDL is transactional in SQLite.
@@ -183,13 +182,15 @@ const Dialect& MysqlDialect() {
     static const Dialect kDialect{
         DialectKind::kMysql,
         "mysql",
-        "START TRANSACTION READ ONLY",
+        // Sessions run READ COMMITTED: every statement reads its own snapshot, in a transaction or
+        // not. A read unit of work therefore runs its statements as they are (autocommit), without
+        // the two round trips of START TRANSACTION READ ONLY and ROLLBACK.
+        "",
         "START TRANSACTION",
         "START TRANSACTION",
         " FOR UPDATE",
         "INSERT IGNORE INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at)",
-        "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
-        "ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",
+        " ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",
         "DELETE FROM {table} WHERE {where} LIMIT :n",
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
         "AND table_name = 'schema_version'",

@@ -23,6 +23,7 @@ enum class DialectKind : std::uint8_t { kSqlite, kMysql };
 struct Dialect {
     DialectKind kind;
     std::string_view name;  ///< "sqlite" / "mysql": the migrations directory too
+    /// Empty: a read unit of work runs in autocommit, and its first statement finds a dead connection.
     std::string_view begin_read;
     std::string_view begin_optimistic;
     /// SQLite has no row locks: a pessimistic unit of work takes the database write lock up front.
@@ -32,7 +33,8 @@ struct Dialect {
     /// Records an inbox row unless it is there: 1 affected row when new, 0 when a duplicate. MySQL's
     /// INSERT IGNORE would also truncate a too-long value: RecordInbox refuses those first.
     std::string_view inbox_insert;
-    /// Stores max(stored, :token) for :resource; the caller then reads back what is stored.
+    /// Appended to `INSERT INTO lock_fence (resource, token) VALUES ...`: keeps max(stored, new) per
+    /// resource. The statement then returns what is stored (RETURNING: SQLite 3.35, MariaDB 10.5).
     std::string_view fence_upsert;
     /// Retention deletes at most :n rows matching {where} of {table}. MariaDB has DELETE ... LIMIT;
     /// SQLite only in builds with SQLITE_ENABLE_UPDATE_DELETE_LIMIT, so it picks the rowids first.

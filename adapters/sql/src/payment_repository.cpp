@@ -1,4 +1,6 @@
 // Payments and tickets (PaymentRepository).
+#include <algorithm>
+
 #include "statements.hpp"
 #include "unit_of_work.hpp"
 
@@ -95,6 +97,51 @@ Result<TicketId> SqlUnitOfWork::InsertTicket(const Ticket& t) {
             static_cast<int>(t.status)
         );
         return TicketId{LastId(sql)};
+    });
+}
+
+Result<std::vector<TicketId>> SqlUnitOfWork::InsertTickets(std::span<const Ticket> tickets) {
+    return Write<std::vector<TicketId>>("insert tickets", [&](soci::session& sql) -> Result<std::vector<TicketId>> {
+        if (tickets.empty()) return std::vector<TicketId>{};
+        std::string query =
+            "INSERT INTO ticket (payment_id, user_id, concert_id, schedule_id, seat_id, seat_number, price, status, "
+            "version) VALUES ";
+        struct Values {
+            std::int64_t payment, user, concert, schedule, seat, price;
+            std::int32_t number;
+            int status;
+        };
+        std::vector<Values> values;
+        values.reserve(tickets.size());
+        for (const auto& t : tickets) {
+            const auto n = std::to_string(values.size());
+            query += (values.empty() ? "(" : ", (") + (":p" + n) + ", :u" + n + ", :c" + n + ", :s" + n + ", :e" + n +
+                     ", :n" + n + ", :r" + n + ", :t" + n + ", 0)";
+            values.push_back(
+                {t.payment_id.value,
+                 t.user_id.value,
+                 t.concert_id.value,
+                 t.schedule_id.value,
+                 t.seat_id.value,
+                 t.price,
+                 t.seat_number,
+                 static_cast<int>(t.status)}
+            );
+        }
+        soci::details::prepare_temp_type prep = (sql.prepare << query + " RETURNING id");
+        for (const auto& v : values) {
+            prep, soci::use(v.payment), soci::use(v.user), soci::use(v.concert), soci::use(v.schedule),
+                soci::use(v.seat), soci::use(v.number), soci::use(v.price), soci::use(v.status);
+        }
+        std::int64_t id = 0;
+        prep, soci::into(id);
+        soci::statement st(prep);
+        st.execute();
+        std::vector<TicketId> ids;
+        while (st.fetch()) ids.emplace_back(id);
+        // Ids grow in insert order on both databases; RETURNING's own row order is not promised.
+        std::sort(ids.begin(), ids.end(), [](TicketId a, TicketId b) { return a.value < b.value; });
+        return ids;
     });
 }
 

@@ -1,4 +1,6 @@
 // Holds and their seats (ReservationRepository).
+#include <type_traits>
+
 #include "schema.hpp"
 #include "statements.hpp"
 #include "unit_of_work.hpp"
@@ -63,19 +65,63 @@ struct ReservedSeatRow {
     ReservedSeat ToEntity() const { return seat; }
 };
 
+// A reservation joined with one of its seats (none: NULLs), so a hold and its seats come in one query.
+struct ReservationSeatRow {
+    static constexpr std::string_view kColumns =
+        "r.id, r.user_id, r.concert_id, r.schedule_id, r.amount, r.status, r.live_token, r.created_at, "
+        "r.expires_at, r.version, s.seat_id, s.number, s.price";
+    ReservationRow head;
+    ReservedSeat seat;
+    soci::indicator seat_ind{soci::i_ok};
+    soci::indicator number_ind{soci::i_ok};
+    soci::indicator price_ind{soci::i_ok};
+    void Bind(soci::details::prepare_temp_type& p) {
+        head.Bind(p);
+        p, soci::into(seat.seat_id.value, seat_ind), soci::into(seat.number, number_ind),
+            soci::into(seat.price, price_ind);
+    }
+    std::pair<Reservation, std::optional<ReservedSeat>> ToEntity() const {
+        return {head.ToEntity(), seat_ind == soci::i_null ? std::nullopt : std::optional<ReservedSeat>{seat}};
+    }
+};
+
 }  // namespace
 
 template <class Key>
 Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationImpl(
     std::string_view where, const Key& key, bool for_update
 ) {
+    // The same read twice in an optimistic unit of work, with no reservation written between (the
+    // lease strategy's check of what it locked, then the work): the first answer, as a repeatable
+    // read of that row would give. A change since is caught by the versioned write.
+    const bool repeatable = mode_ == ports::TxMode::kOptimistic;
+    std::string read_key = std::string(where) + '|';
+    if constexpr (std::is_same_v<Key, std::string>) {
+        read_key += key;
+    } else {
+        read_key += std::to_string(key);
+    }
+    if (repeatable && !failed_ && !finished_ && last_read_ && last_read_->first == read_key) return last_read_->second;
     return Read<std::optional<Reservation>>(
         "find reservation",
         [&](soci::session& sql) -> Result<std::optional<Reservation>> {
-            auto found = SelectOne<ReservationRow>(
-                sql, SelectFrom<ReservationRow>("reservation", where) + (for_update ? ForUpdate() : ""), key
+            const auto rows = Select<ReservationSeatRow>(
+                sql,
+                SelectFrom<ReservationSeatRow>(
+                    "reservation r LEFT JOIN reservation_seat s ON s.reservation_id = r.id",
+                    std::string(where) + " ORDER BY s.position"
+                ) + (for_update ? ForUpdate() : ""),
+                key
             );
-            if (found) found->seats = LoadReservedSeats(sql, found->id.value);
+            std::optional<Reservation> found;
+            if (!rows.empty()) {
+                found = rows.front().first;
+                for (const auto& [reservation, seat] : rows) {
+                    if (seat) found->seats.push_back(*seat);
+                }
+                known_seats_[found->id.value] = {found->version, found->seats};
+            }
+            if (repeatable) last_read_.emplace(read_key, found);
             return found;
         }
     );
@@ -98,27 +144,30 @@ Result<ReservationId> SqlUnitOfWork::InsertReservation(const Reservation& r) {
             ToMs(r.created_at),
             ToMs(r.expires_at)
         );
+        last_read_.reset();
         const auto id = LastId(sql);
         InsertReservedSeats(sql, id, r.seats);
+        known_seats_[id] = {0, r.seats};
         return ReservationId{id};
     });
 }
 
 Result<std::optional<Reservation>> SqlUnitOfWork::FindReservation(ReservationId id) {
-    return FindReservationImpl("WHERE id = :id", id.value, false);
+    return FindReservationImpl("WHERE r.id = :id", id.value, false);
 }
 
 Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationForUpdate(ReservationId id) {
-    return FindReservationImpl("WHERE id = :id", id.value, true);
+    return FindReservationImpl("WHERE r.id = :id", id.value, true);
 }
 
 Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationByLiveTokenForUpdate(std::string_view token) {
     if (token.empty()) return std::optional<Reservation>{};  // "" is "no live hold", stored as NULL
-    return FindReservationImpl("WHERE live_token = :token", std::string(token), true);
+    return FindReservationImpl("WHERE r.live_token = :token", std::string(token), true);
 }
 
 Result<void> SqlUnitOfWork::UpdateReservation(const Reservation& r) {
     return Write<void>("update reservation", [&](soci::session& sql) -> Result<void> {
+        last_read_.reset();
         const NullableText token{r.live_token};
         auto updated = UpdateVersioned(
             sql,
@@ -137,11 +186,18 @@ Result<void> SqlUnitOfWork::UpdateReservation(const Reservation& r) {
             ToMs(r.expires_at)
         );
         if (!updated) return updated;
-        // The seats of a hold do not change in practice: rewrite them only when they differ.
-        if (LoadReservedSeats(sql, r.id.value) != r.seats) {
+        // The seats of a hold do not change in practice: rewrite them only when they differ. Seats read
+        // in this unit of work at the version just overwritten are what is stored (a seat write always
+        // comes with a versioned reservation write), so they need not be read again.
+        const auto known = known_seats_.find(r.id.value);
+        const bool same = known != known_seats_.end() && known->second.first == r.version
+                              ? known->second.second == r.seats
+                              : LoadReservedSeats(sql, r.id.value) == r.seats;
+        if (!same) {
             Exec(sql, "DELETE FROM reservation_seat WHERE reservation_id = :id", r.id.value);
             InsertReservedSeats(sql, r.id.value, r.seats);
         }
+        known_seats_[r.id.value] = {r.version + 1, r.seats};
         return {};
     });
 }
@@ -177,18 +233,19 @@ std::vector<ReservedSeat> SqlUnitOfWork::LoadReservedSeats(soci::session& sql, s
 void SqlUnitOfWork::InsertReservedSeats(
     soci::session& sql, std::int64_t reservation, const std::vector<ReservedSeat>& seats
 ) {
+    if (seats.empty()) return;
+    // One multi-row INSERT; positions are the seats' indexes, written into the SQL text.
+    std::string query = "INSERT INTO reservation_seat (reservation_id, position, seat_id, number, price) VALUES ";
     for (std::size_t i = 0; i < seats.size(); ++i) {
-        Exec(
-            sql,
-            "INSERT INTO reservation_seat (reservation_id, position, seat_id, number, price) "
-            "VALUES (:reservation, :position, :seat, :number, :price)",
-            reservation,
-            static_cast<int>(i),
-            seats[i].seat_id.value,
-            seats[i].number,
-            seats[i].price
-        );
+        const auto n = std::to_string(i);
+        query += (i == 0 ? "(:r" : ", (:r") + n + ", " + n + ", :s" + n + ", :n" + n + ", :p" + n + ")";
     }
+    soci::details::prepare_temp_type prep = (sql.prepare << query);
+    for (const auto& seat : seats) {
+        prep, soci::use(reservation), soci::use(seat.seat_id.value), soci::use(seat.number), soci::use(seat.price);
+    }
+    soci::statement st(prep);
+    st.execute(true);
 }
 
 Result<std::int64_t> SqlUnitOfWork::CountLiveHolds(Timestamp now) {

@@ -86,13 +86,12 @@ Result<std::vector<Seat>> SqlUnitOfWork::FindSeatsForUpdate(std::span<const Seat
         for (auto id : ids) sorted.push_back(id.value);
         std::sort(sorted.begin(), sorted.end());
         sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-        // One row at a time, in id order: two lockers of overlapping sets cannot deadlock.
-        const auto query = SelectFrom<SeatRow>("seat", "WHERE id = :id") + ForUpdate();
-        std::vector<Seat> out;
-        for (auto id : sorted) {
-            if (auto seat = SelectOne<SeatRow>(sql, query, id)) out.push_back(std::move(*seat));
-        }
-        return out;
+        if (sorted.empty()) return std::vector<Seat>{};
+        // One statement; InnoDB walks the primary key in id order and locks as it goes, so two
+        // lockers of overlapping sets take their common rows in the same order and cannot deadlock.
+        return Select<SeatRow>(
+            sql, SelectFrom<SeatRow>("seat", "WHERE id IN " + IdList(sorted) + " ORDER BY id") + ForUpdate()
+        );
     });
 }
 
@@ -109,6 +108,71 @@ Result<void> SqlUnitOfWork::UpdateSeat(const Seat& seat) {
             seat.held_by.value,
             ToMs(seat.held_until)
         );
+    });
+}
+
+Result<void> SqlUnitOfWork::UpdateSeats(std::span<const Seat> seats) {
+    return Write<void>("update seats", [&](soci::session& sql) -> Result<void> {
+        // Seats given the same values share one statement (a hold's, a sale's: all of them); each
+        // row still matches only at its own version, so fewer rows than given is a lost race.
+        std::vector<bool> done(seats.size(), false);
+        long long written = 0;
+        for (std::size_t i = 0; i < seats.size(); ++i) {
+            if (done[i]) continue;
+            const auto& first = seats[i];
+            std::vector<std::int64_t> ids;
+            std::string versions;
+            for (std::size_t j = i; j < seats.size(); ++j) {
+                const auto& s = seats[j];
+                if (done[j] || s.price != first.price || s.status != first.status || s.held_by != first.held_by ||
+                    s.held_until != first.held_until) {
+                    continue;
+                }
+                done[j] = true;
+                ids.push_back(s.id.value);
+                versions += (versions.empty() ? "" : " OR ") + std::string("(id = ") + std::to_string(s.id.value) +
+                            " AND version = " + std::to_string(s.version) + ")";
+            }
+            const auto affected = Exec(
+                sql,
+                "UPDATE seat SET price = :price, status = :status, held_by = :held_by, held_until = :held_until, "
+                "version = version + 1 WHERE id IN " +
+                    IdList(ids) + " AND (" + versions + ")",
+                first.price,
+                static_cast<int>(first.status),
+                first.held_by.value,
+                ToMs(first.held_until)
+            );
+            written += affected;
+            if (affected != static_cast<long long>(ids.size())) {
+                Error lost{Errc::kAborted, "a seat of " + IdList(ids) + " changed since it was read"};
+                // Some rows are written already: nothing after this may commit.
+                if (written > 0) failed_ = lost;
+                return tl::unexpected<Error>(std::move(lost));
+            }
+        }
+        return {};
+    });
+}
+
+Result<std::int64_t> SqlUnitOfWork::TransitionSeats(
+    std::span<const SeatId> ids, ports::SeatHolding from, ports::SeatHolding to
+) {
+    return Write<std::int64_t>("change seats", [&](soci::session& sql) -> Result<std::int64_t> {
+        if (ids.empty()) return std::int64_t{0};
+        std::vector<std::int64_t> values;
+        for (auto id : ids) values.push_back(id.value);
+        return static_cast<std::int64_t>(Exec(
+            sql,
+            "UPDATE seat SET status = :to_status, held_by = :to_holder, held_until = :to_until, version = version + 1 "
+            "WHERE id IN " +
+                IdList(values) + " AND status = :from_status AND held_by = :from_holder",
+            static_cast<int>(to.status),
+            to.held_by.value,
+            ToMs(to.held_until),
+            static_cast<int>(from.status),
+            from.held_by.value
+        ));
     });
 }
 

@@ -92,7 +92,7 @@ Result<std::unique_ptr<ports::UnitOfWork>> SqlDatabase::Begin(ports::TxMode mode
         auto session = state_->pool->Acquire();
         if (!session) return Forward(session.error());
         try {
-            **session << begin;
+            if (!begin.empty()) **session << begin;
             return detail::MakeUnitOfWork(state_->pool, std::move(*session), mode);
         } catch (const soci::soci_error& e) {
             auto failure = detail::Translate(dialect, **session, e, "begin");

@@ -57,6 +57,18 @@ auto SelectOne(soci::session& sql, const std::string& query, const Params&... pa
     return rows.empty() ? std::optional<Entity>{} : std::optional<Entity>{std::move(rows.front())};
 }
 
+// "(1, 2, 3)": ids written into the SQL text (integers only, so nothing to escape), for set-based
+// statements over a number of rows known only at run time.
+template <class Ids>
+std::string IdList(const Ids& ids) {
+    std::string out = "(";
+    for (const auto& id : ids) {
+        if (out.size() > 1) out += ", ";
+        out += std::to_string(id);
+    }
+    return out + ")";
+}
+
 // Row buffers: SOCI fetches into plain variables, then the entity is built from them.
 struct IdRow {
     static constexpr std::string_view kColumns = "id";

@@ -6,11 +6,16 @@
 namespace ticketing::sql::detail {
 
 SqlUnitOfWork::SqlUnitOfWork(std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode)
-    : pool_(std::move(pool)), dialect_(*pool_->endpoint().dialect), session_(std::move(session)), mode_(mode) {}
+    : pool_(std::move(pool)),
+      dialect_(*pool_->endpoint().dialect),
+      session_(std::move(session)),
+      mode_(mode),
+      untried_(mode == ports::TxMode::kRead && dialect_.begin_read.empty()) {}
 
 SqlUnitOfWork::~SqlUnitOfWork() {
     // A connection already known dead is dropped without a ROLLBACK that could block on it.
-    if (session_ && !finished_ && !discard_) {
+    const bool in_transaction = mode_ != ports::TxMode::kRead || !dialect_.begin_read.empty();
+    if (session_ && !finished_ && !discard_ && in_transaction) {
         try {
             *session_ << "ROLLBACK";
         } catch (...) {
@@ -40,6 +45,14 @@ std::int64_t SqlUnitOfWork::LastId(soci::session& sql) {
     long long id = 0;
     if (!sql.get_last_insert_id("", id)) throw std::logic_error("the backend cannot tell the inserted id");
     return static_cast<std::int64_t>(id);
+}
+
+Result<void> SqlUnitOfWork::Reconnect() {
+    pool_->Release(std::move(session_), false);
+    auto fresh = pool_->Acquire();
+    if (!fresh) return Forward(fresh.error());
+    session_ = std::move(*fresh);
+    return {};
 }
 
 void SqlUnitOfWork::ReleaseSession() {

@@ -3,6 +3,7 @@
 // The unit of work: one transaction on one pooled session. Each repository's SQL lives in its own
 // file (named next to its methods below); this class holds the transaction state they share.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ public:
     Result<std::vector<UserId>> FindExistingUsers(std::span<const UserId> ids) override;
     Result<void> UpdateUser(const User& user) override;
     Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) override;
+    Result<std::optional<LedgerEntry>> ApplyBalanceChange(const LedgerEntry& entry) override;
     Result<std::vector<LedgerEntry>> ListLedger(UserId user, ports::PageRequest page) override;
 
     // Catalog: catalog_repository.cpp.
@@ -42,6 +44,9 @@ public:
     Result<std::map<ScheduleId, std::int64_t>> CountAvailableSeats(ConcertId concert, Timestamp now) override;
     Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) override;
     Result<void> UpdateSeat(const Seat& seat) override;
+    Result<void> UpdateSeats(std::span<const Seat> seats) override;
+    Result<std::int64_t> TransitionSeats(std::span<const SeatId> ids, ports::SeatHolding from, ports::SeatHolding to)
+        override;
 
     // Reservations: reservation_repository.cpp.
     Result<ReservationId> InsertReservation(const Reservation& r) override;
@@ -59,6 +64,7 @@ public:
     Result<void> UpdatePayment(const Payment& p) override;
     Result<std::optional<Payment>> FindPaymentByReservation(ReservationId reservation) override;
     Result<TicketId> InsertTicket(const Ticket& t) override;
+    Result<std::vector<TicketId>> InsertTickets(std::span<const Ticket> tickets) override;
     Result<std::vector<Ticket>> ListTicketsByPayment(PaymentId payment) override;
     Result<std::vector<Ticket>> ListTicketsByUser(UserId user, ports::PageRequest page) override;
     Result<void> UpdateTicket(const Ticket& t) override;
@@ -81,6 +87,7 @@ public:
 
     // Fences: fence_repository.cpp.
     Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) override;
+    Result<void> AdvanceFences(std::span<const ports::Fence> fences) override;
     Result<std::int64_t> DeleteFencesBelow(std::uint64_t token, std::int64_t limit) override;
 
     Result<void> Commit() override;
@@ -97,7 +104,21 @@ private:
             return MakeError(Errc::kInternal, "a read unit of work cannot write");
         }
         try {
-            return body(*session_);
+            for (std::size_t tries = pool_->options().pool_size + 1;; --tries) {
+                try {
+                    auto out = body(*session_);
+                    untried_ = false;
+                    return out;
+                } catch (const soci::soci_error& e) {
+                    // Begin sent nothing (autocommit reads): a pooled connection that died while idle
+                    // shows here, and is replaced as Begin would have, since nothing ran on it yet.
+                    if (!untried_ || tries <= 1 || !Translate(dialect_, *session_, e, what).discard_session) throw;
+                    if (auto reconnected = Reconnect(); !reconnected) {
+                        failed_ = reconnected.error();
+                        return tl::unexpected<Error>(reconnected.error());
+                    }
+                }
+            }
         } catch (const soci::soci_error& e) {
             auto failure = Translate(dialect_, *session_, e, what);
             discard_ = discard_ || failure.discard_session;
@@ -121,6 +142,8 @@ private:
     // From the client library (mysql_insert_id, sqlite3_last_insert_rowid): no round trip.
     static std::int64_t LastId(soci::session& sql);
     void ReleaseSession();
+    // Swaps a dead session for a fresh one from the pool (UNAVAILABLE when none can be had).
+    Result<void> Reconnect();
 
     Result<std::optional<User>> FindUserImpl(UserId id, bool for_update);
     template <class Key>
@@ -137,7 +160,14 @@ private:
     ports::TxMode mode_;
     bool finished_{false};
     bool discard_{false};
+    // True until a statement succeeds, when Begin sent none: the session is not known alive yet.
+    bool untried_{false};
     std::optional<Error> failed_;
+    // Reservation id -> (version, seats) as read or written in this unit of work: UpdateReservation
+    // then knows whether the seats changed without reading them again.
+    std::map<std::int64_t, std::pair<Version, std::vector<ReservedSeat>>> known_seats_;
+    // The last reservation read (its query and key) and its answer, for FindReservationImpl.
+    std::optional<std::pair<std::string, std::optional<Reservation>>> last_read_;
 };
 
 }  // namespace ticketing::sql::detail

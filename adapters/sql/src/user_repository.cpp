@@ -91,6 +91,32 @@ Result<LedgerEntryId> SqlUnitOfWork::InsertLedgerEntry(const LedgerEntry& entry)
     });
 }
 
+Result<std::optional<LedgerEntry>> SqlUnitOfWork::ApplyBalanceChange(const LedgerEntry& entry) {
+    return Write<std::optional<LedgerEntry>>(
+        "apply balance change",
+        [&](soci::session& sql) -> Result<std::optional<LedgerEntry>> {
+            const auto changed = Exec(
+                sql,
+                "UPDATE users SET balance = balance + :amount, version = version + 1 "
+                "WHERE id = :id AND balance + :change >= 0",
+                entry.amount,
+                entry.user_id.value,
+                entry.amount
+            );
+            if (changed != 1) return std::optional<LedgerEntry>{};
+            // The new balance comes back from the ledger row, which reads it from the row just written.
+            LedgerEntry out = entry;
+            const auto at = ToMs(entry.created_at);
+            const auto type = static_cast<int>(entry.type);
+            sql << "INSERT INTO ledger (user_id, type, amount, balance_after, created_at) "
+                   "SELECT id, :type, :amount, balance, :at FROM users WHERE id = :id RETURNING id, balance_after",
+                soci::use(type), soci::use(entry.amount), soci::use(at), soci::use(entry.user_id.value),
+                soci::into(out.id.value), soci::into(out.balance_after);
+            return std::optional<LedgerEntry>{out};
+        }
+    );
+}
+
 Result<std::vector<LedgerEntry>> SqlUnitOfWork::ListLedger(UserId user, ports::PageRequest page) {
     return Read<std::vector<LedgerEntry>>("list ledger", [&](soci::session& sql) -> Result<std::vector<LedgerEntry>> {
         const std::int64_t before = page.after > 0 ? page.after : std::numeric_limits<std::int64_t>::max();

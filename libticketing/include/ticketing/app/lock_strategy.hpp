@@ -23,11 +23,14 @@ struct LockKeys {
     using Reader = std::function<Result<std::vector<std::string>>(ports::UnitOfWork&)>;
 
     LockKeys(std::initializer_list<std::string> known_keys) : known(known_keys) {}
-    LockKeys(std::vector<std::string> known_keys, Reader read_keys)
-        : known(std::move(known_keys)), read(std::move(read_keys)) {}
+    LockKeys(std::vector<std::string> known_keys, Reader read_keys, bool read_rarely_adds = false)
+        : known(std::move(known_keys)), read(std::move(read_keys)), read_after_lock(read_rarely_adds) {}
 
     std::vector<std::string> known;
     Reader read;  ///< optional
+    /// `read` seldom finds a key beyond `known` (a token's lapsed hold): a lease strategy locks `known`
+    /// and reads only under it; when that finds more, it reads first and locks again at once.
+    bool read_after_lock{false};
 };
 
 /// How a read-modify-write unit of work is protected. The business code is written once as `Work`;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <ticketing/domain/entities.hpp>
 #include <ticketing/error.hpp>
+#include <ticketing/ports/distributed_lock.hpp>
 #include <vector>
 
 /// The repositories a unit of work offers. Each method runs inside its unit of work's transaction.
@@ -40,6 +41,11 @@ public:
     virtual Result<void> UpdateUser(const User& user) = 0;
 
     virtual Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) = 0;
+    /// Adds `entry.amount` (signed) to the balance of `entry.user_id` unless it would fall below zero,
+    /// bumps the user's version and appends `entry` with `balance_after` set: one conditional write in
+    /// place of FindUserForUpdate + UpdateUser + InsertLedgerEntry. The entry as stored, or nullopt
+    /// (nothing written) when the balance is too low or the user does not exist.
+    virtual Result<std::optional<LedgerEntry>> ApplyBalanceChange(const LedgerEntry& entry) = 0;
     /// Newest first; `page.after` is a ledger id: entries older than it.
     virtual Result<std::vector<LedgerEntry>> ListLedger(UserId user, PageRequest page) = 0;
 };
@@ -58,6 +64,13 @@ public:
     virtual Result<std::vector<Schedule>> ListSchedules(ConcertId concert) = 0;
 };
 
+/// The part of a seat that a hold, a sale or a release changes.
+struct SeatHolding {
+    SeatStatus status{SeatStatus::kAvailable};
+    ReservationId held_by;
+    Timestamp held_until;
+};
+
 class SeatRepository {
 public:
     virtual ~SeatRepository() = default;
@@ -71,6 +84,13 @@ public:
     /// The existing ones among `ids`, by id; rows are locked in id order.
     virtual Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) = 0;
     virtual Result<void> UpdateSeat(const Seat& seat) = 0;
+    /// `UpdateSeat` for many seats at once, all or nothing: `kAborted` (nothing written) when any
+    /// stored version differs from its argument's.
+    virtual Result<void> UpdateSeats(std::span<const Seat> seats) = 0;
+    /// Sets `to` on each seat of `ids` whose status and holder are `from`'s (its `held_until` is not
+    /// compared), bumping its version; returns how many changed. The caller compares that with the
+    /// number of ids: fewer means some seat was not as expected (it then rolls back).
+    virtual Result<std::int64_t> TransitionSeats(std::span<const SeatId> ids, SeatHolding from, SeatHolding to) = 0;
 };
 
 class ReservationRepository {
@@ -100,6 +120,8 @@ public:
 
     /// An ISSUED ticket for a seat that already has one breaks a unique constraint (a seat is sold once).
     virtual Result<TicketId> InsertTicket(const Ticket& ticket) = 0;
+    /// `InsertTicket` for each, all or nothing; their ids in the same order.
+    virtual Result<std::vector<TicketId>> InsertTickets(std::span<const Ticket> tickets) = 0;
     /// By id.
     virtual Result<std::vector<Ticket>> ListTicketsByPayment(PaymentId payment) = 0;
     /// By id; `page.after` is a ticket id.
@@ -149,6 +171,8 @@ public:
     /// when a newer token has already written it: a holder whose lease lapsed cannot write (the lease
     /// strategy then retries with a fresh lease). Tokens are at most INT64_MAX (INVALID_ARGUMENT beyond).
     virtual Result<void> AdvanceFence(std::string_view resource, std::uint64_t token) = 0;
+    /// `AdvanceFence` for every fence of a lease at once: all advanced, or `kAborted` when any is stale.
+    virtual Result<void> AdvanceFences(std::span<const Fence> fences) = 0;
     /// Retention: fences whose stored token is below `token`. Safe for `token` = the clock in µs a
     /// good while ago, because every lock issues fencing tokens as max(last + 1, clock µs): any token
     /// issued since is larger than the forgotten row's, so the row no longer refuses anyone. Only a
