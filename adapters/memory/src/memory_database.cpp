@@ -9,6 +9,7 @@
 #include <shared_mutex>
 #include <string>
 #include <ticketing/memory/memory_database.hpp>
+#include <tuple>
 
 namespace ticketing::memory {
 namespace {
@@ -359,15 +360,54 @@ public:
         StageNew(outbox_, row);
         return row.id;
     }
-    Result<std::vector<OutboxEvent>> ListPendingOutboxEvents(std::int64_t limit) override {
-        if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
-        std::shared_lock lock(state_->mutex);
-        std::vector<OutboxEvent> out;
-        for (auto id : state_->pending_outbox) {
-            if (static_cast<std::int64_t>(out.size()) == limit) break;
-            out.push_back(state_->outbox.at(id));
+    Result<std::vector<OutboxEvent>> ClaimOutboxEvents(const ports::OutboxClaim& claim) override {
+        if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
+        std::vector<OutboxEvent> due;
+        {
+            std::shared_lock lock(state_->mutex);
+            std::set<std::string_view> seen;  // aggregates with an earlier pending event
+            for (auto id : state_->pending_outbox) {
+                const auto& event = state_->outbox.at(id);
+                if (!seen.insert(event.aggregate).second) continue;
+                if (event.next_attempt_at <= claim.now && event.claim_until <= claim.now) due.push_back(event);
+            }
         }
-        return out;
+        std::sort(due.begin(), due.end(), [](const OutboxEvent& a, const OutboxEvent& b) {
+            return std::tie(a.next_attempt_at, a.id.value) < std::tie(b.next_attempt_at, b.id.value);
+        });
+        if (static_cast<std::int64_t>(due.size()) > claim.limit) due.resize(static_cast<std::size_t>(claim.limit));
+        // Versioned writes: of two claims on one event, the second to commit is ABORTED.
+        for (auto& event : due) {
+            auto claimed = event;
+            claimed.claimed_by = claim.owner;
+            claimed.claim_until = claim.until;
+            if (auto written = Write(state_->outbox, outbox_, claimed, "outbox event"); !written) {
+                return Forward(written.error());
+            }
+            event = outbox_.rows.at(event.id.value);
+        }
+        return due;
+    }
+    Result<std::int64_t> MarkOutboxEvents(std::string_view owner, std::span<const ports::OutboxMark> marks) override {
+        if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
+        std::int64_t marked = 0;
+        for (const auto& mark : marks) {
+            auto current = Read(state_->outbox, outbox_, mark.id.value);
+            if (!current) return Forward(current.error());
+            if (!*current || (*current)->claimed_by != owner || (*current)->status != OutboxStatus::kPending) continue;
+            auto event = **current;
+            event.status = mark.status;
+            event.attempts = mark.attempts;
+            event.next_attempt_at = mark.next_attempt_at;
+            event.last_error = mark.last_error;
+            event.claimed_by.clear();
+            event.claim_until = Timestamp{};
+            if (auto written = Write(state_->outbox, outbox_, event, "outbox event"); !written) {
+                return Forward(written.error());
+            }
+            ++marked;
+        }
+        return marked;
     }
     Result<std::optional<OutboxEvent>> FindOutboxEvent(std::string_view event_id) override {
         if (auto ok = CheckOpen(); !ok) return Forward(ok.error());

@@ -344,6 +344,11 @@ std::vector<Option> MakeOptions() {
         Duration("outbox.backoff_base", "first republish backoff", TICKETING_FIELD(settings.outbox.backoff_base)),
         Duration("outbox.backoff_max", "republish backoff cap", TICKETING_FIELD(settings.outbox.backoff_max)),
         Duration(
+            "outbox.claim_ttl",
+            "a relay's claim on a batch; a relay lost before marking it is republished after this",
+            TICKETING_FIELD(settings.outbox.claim_ttl)
+        ),
+        Duration(
             "idempotency_ttl",
             "how long an Idempotency-Key replays its response",
             TICKETING_FIELD(settings.idempotency_ttl)

@@ -167,6 +167,7 @@ const Dialect& SqliteDialect() {
         "BEGIN",
         "BEGIN IMMEDIATE",
         "",
+        "",
         "INSERT INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at) ON CONFLICT DO NOTHING",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
@@ -187,6 +188,7 @@ const Dialect& MysqlDialect() {
         "START TRANSACTION",
         "START TRANSACTION",
         " FOR UPDATE",
+        " FOR UPDATE SKIP LOCKED",
         "INSERT IGNORE INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at)",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",

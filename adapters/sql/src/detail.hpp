@@ -29,6 +29,8 @@ struct Dialect {
     std::string_view begin_pessimistic;
     /// Appended to the `*ForUpdate` reads of a pessimistic unit of work ("" on SQLite, see above).
     std::string_view for_update;
+    /// Appended to the relay's claim: rows another claim is locking are skipped, not waited for.
+    std::string_view for_update_skip_locked;
     /// Records an inbox row unless it is there: 1 affected row when new, 0 when a duplicate. MySQL's
     /// INSERT IGNORE would also truncate a too-long value: RecordInbox refuses those first.
     std::string_view inbox_insert;

@@ -1,4 +1,7 @@
 // The outbox and the consumers' inbox (OutboxRepository).
+#include <algorithm>
+#include <ranges>
+
 #include "schema.hpp"
 #include "statements.hpp"
 #include "unit_of_work.hpp"
@@ -11,24 +14,53 @@ constexpr std::size_t kMaxInboxKey = 191;
 
 struct OutboxRow {
     static constexpr std::string_view kColumns =
-        "id, event_id, aggregate, type, payload, status, attempts, created_at, next_attempt_at, last_error, version";
+        "id, event_id, aggregate, type, payload, status, attempts, created_at, next_attempt_at, last_error, version, "
+        "claimed_by, claim_until";
     OutboxEvent event;
     int status{0};
     std::int64_t created_at{0};
     std::int64_t next_attempt_at{0};
+    std::int64_t claim_until{0};
     void Bind(soci::details::prepare_temp_type& p) {
         p, soci::into(event.id.value), soci::into(event.event_id), soci::into(event.aggregate), soci::into(event.type),
             soci::into(event.payload), soci::into(status), soci::into(event.attempts), soci::into(created_at),
-            soci::into(next_attempt_at), soci::into(event.last_error), soci::into(event.version);
+            soci::into(next_attempt_at), soci::into(event.last_error), soci::into(event.version),
+            soci::into(event.claimed_by), soci::into(claim_until);
     }
     OutboxEvent ToEntity() const {
         auto out = event;
         out.status = static_cast<OutboxStatus>(status);
         out.created_at = FromMs(created_at);
         out.next_attempt_at = FromMs(next_attempt_at);
+        out.claim_until = FromMs(claim_until);
         return out;
     }
 };
+
+// "(1,2,3)": ids are integers the adapter read itself, written inline so one statement takes a batch.
+template <class Range, class Id>
+std::string IdList(Range&& rows, Id id) {
+    std::string out = "(";
+    for (const auto& row : rows) {
+        if (out.size() > 1) out += ',';
+        out += std::to_string(id(row));
+    }
+    return out + ")";
+}
+
+// "CASE id WHEN 1 THEN 5 WHEN 2 THEN 7 END": each mark's integer `value`, inline.
+template <class Value>
+std::string CaseById(std::span<const ports::OutboxMark> marks, Value value) {
+    std::string out = "CASE id";
+    for (const auto& mark : marks) {
+        out += " WHEN " + std::to_string(mark.id.value) + " THEN " + std::to_string(value(mark));
+    }
+    return out + " END";
+}
+
+std::int64_t MarkId(const ports::OutboxMark& mark) {
+    return mark.id.value;
+}
 
 }  // namespace
 
@@ -53,11 +85,76 @@ Result<OutboxEventId> SqlUnitOfWork::InsertOutboxEvent(const OutboxEvent& e) {
     });
 }
 
-Result<std::vector<OutboxEvent>> SqlUnitOfWork::ListPendingOutboxEvents(std::int64_t limit) {
-    return Read<std::vector<OutboxEvent>>("list outbox", [&](soci::session& sql) -> Result<std::vector<OutboxEvent>> {
-        return Select<OutboxRow>(
-            sql, SelectFrom<OutboxRow>("outbox", "WHERE status = :pending ORDER BY id LIMIT :n"), kOutboxPending, limit
-        );
+Result<std::vector<OutboxEvent>> SqlUnitOfWork::ClaimOutboxEvents(const ports::OutboxClaim& claim) {
+    return Write<std::vector<OutboxEvent>>(
+        "claim outbox events",
+        [&](soci::session& sql) -> Result<std::vector<OutboxEvent>> {
+            // The subquery is a plain read: an earlier event of the aggregate that another relay is
+            // claiming right now is PENDING all the same, so its successor waits either way.
+            auto rows = Select<OutboxRow>(
+                sql,
+                SelectFrom<OutboxRow>(
+                    "outbox o",
+                    "WHERE status = :pending AND next_attempt_at <= :now AND claim_until <= :now2 AND NOT EXISTS "
+                    "(SELECT 1 FROM outbox e WHERE e.aggregate = o.aggregate AND e.status = :pending2 AND e.id < o.id) "
+                    "ORDER BY next_attempt_at, id LIMIT :n" +
+                        std::string(dialect_.for_update_skip_locked)
+                ),
+                kOutboxPending,
+                ToMs(claim.now),
+                ToMs(claim.now),
+                kOutboxPending,
+                claim.limit
+            );
+            if (rows.empty()) return rows;
+            Exec(
+                sql,
+                "UPDATE outbox SET claimed_by = :owner, claim_until = :until, version = version + 1 WHERE id IN " +
+                    IdList(rows, [](const OutboxEvent& e) { return e.id.value; }),
+                claim.owner,
+                ToMs(claim.until)
+            );
+            for (auto& row : rows) {
+                row.claimed_by = claim.owner;
+                row.claim_until = claim.until;
+                ++row.version;
+            }
+            return rows;
+        }
+    );
+}
+
+Result<std::int64_t> SqlUnitOfWork::MarkOutboxEvents(std::string_view owner, std::span<const ports::OutboxMark> marks) {
+    if (marks.empty()) return 0;
+    return Write<std::int64_t>("mark outbox events", [&](soci::session& sql) -> Result<std::int64_t> {
+        // One statement for the batch: values per event in CASE lists (integers inline), error texts
+        // bound once per distinct text (a batch that failed usually failed for one reason).
+        std::vector<std::string> errors;
+        std::string error_case = "CASE";
+        for (const auto& mark : marks) {
+            if (std::find(errors.begin(), errors.end(), mark.last_error) != errors.end()) continue;
+            errors.push_back(mark.last_error);
+            auto same = marks | std::views::filter([&](const auto& m) { return m.last_error == mark.last_error; });
+            error_case += " WHEN id IN " + IdList(same, MarkId) + " THEN :e" + std::to_string(errors.size());
+        }
+        const std::string query =
+            "UPDATE outbox SET status = " + CaseById(marks, [](const auto& m) { return static_cast<int>(m.status); }) +
+            ", attempts = " + CaseById(marks, [](const auto& m) { return m.attempts; }) +
+            ", next_attempt_at = " + CaseById(marks, [](const auto& m) { return ToMs(m.next_attempt_at); }) +
+            ", last_error = " + error_case +
+            " END, claimed_by = '', claim_until = 0, version = version + 1 WHERE status = :pending AND claimed_by = "
+            ":owner AND id IN " +
+            IdList(marks, MarkId);
+        const std::string owner_text(owner);
+        soci::statement st(sql);
+        for (const auto& error : errors) st.exchange(soci::use(error));
+        st.exchange(soci::use(kOutboxPending));
+        st.exchange(soci::use(owner_text));
+        st.alloc();
+        st.prepare(query);
+        st.define_and_bind();
+        st.execute(true);
+        return static_cast<std::int64_t>(st.get_affected_rows());
     });
 }
 

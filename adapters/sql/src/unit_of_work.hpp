@@ -64,7 +64,8 @@ public:
 
     // Outbox and inbox: outbox_repository.cpp.
     Result<OutboxEventId> InsertOutboxEvent(const OutboxEvent& e) override;
-    Result<std::vector<OutboxEvent>> ListPendingOutboxEvents(std::int64_t limit) override;
+    Result<std::vector<OutboxEvent>> ClaimOutboxEvents(const ports::OutboxClaim& claim) override;
+    Result<std::int64_t> MarkOutboxEvents(std::string_view owner, std::span<const ports::OutboxMark> marks) override;
     Result<std::optional<OutboxEvent>> FindOutboxEvent(std::string_view event_id) override;
     Result<void> UpdateOutboxEvent(const OutboxEvent& e) override;
     Result<ports::OutboxCounts> CountOutbox() override;

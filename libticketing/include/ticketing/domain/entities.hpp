@@ -152,6 +152,9 @@ struct OutboxEvent {
     Timestamp next_attempt_at;
     std::string last_error;
     Version version{0};
+    /// The relay holding it (ClaimOutboxEvents) until `claim_until`; empty when unclaimed.
+    std::string claimed_by;
+    Timestamp claim_until;
 };
 
 /// What an Idempotency-Key stored: the request's fingerprint and enough of the result to replay it.
