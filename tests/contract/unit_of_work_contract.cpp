@@ -566,6 +566,35 @@ TEST_P(UnitOfWorkContract, ConcurrentRelaysNeverHoldTheSameEvent) {
     EXPECT_EQ(TK_OK(uow->CountOutbox()).pending, 0);
 }
 
+TEST_P(UnitOfWorkContract, ScheduleSalesAddUpAcrossUnitsOfWork) {
+    const auto now = clock_.Now();
+    {
+        auto uow = Begin();
+        EXPECT_FALSE(TK_OK(uow->FindScheduleSales(ScheduleId{7})).has_value());
+        ASSERT_TRUE(uow->AddScheduleSales(ScheduleId{7}, {2, 20'000, 0}, now).has_value());
+        ASSERT_TRUE(uow->AddScheduleSales(ScheduleId{7}, {1, 10'000, 0}, now + 1s).has_value());
+        EXPECT_EQ(TK_OK(uow->FindScheduleSales(ScheduleId{7}))->seats_sold, 3);  // reads its own additions
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto dropped = Begin();
+        ASSERT_TRUE(dropped->AddScheduleSales(ScheduleId{7}, {100, 1, 1}, now).has_value());
+    }
+    {
+        auto uow = Begin();
+        ASSERT_TRUE(uow->AddScheduleSales(ScheduleId{7}, {-1, -10'000, 1}, now + 2s).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    auto sales = TK_OK(uow->FindScheduleSales(ScheduleId{7})).value();
+    EXPECT_EQ(sales.schedule_id, ScheduleId{7});
+    EXPECT_EQ(sales.seats_sold, 2);
+    EXPECT_EQ(sales.revenue, 20'000);
+    EXPECT_EQ(sales.refunds, 1);
+    EXPECT_EQ(sales.updated_at, now + 2s);
+    EXPECT_FALSE(TK_OK(uow->FindScheduleSales(ScheduleId{8})).has_value());
+}
+
 TEST_P(UnitOfWorkContract, IdempotencyKeysAreUniquePerUser) {
     const auto now = clock_.Now();
     {

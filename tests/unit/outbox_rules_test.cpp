@@ -175,5 +175,34 @@ TEST_F(OutboxRules, ADeadEventDoesNotHoldBackItsAggregateAndARetryComesAfter) {
     EXPECT_EQ(sink_.published[1].type, "payment.completed");
 }
 
+TEST_F(OutboxRules, TheSalesProjectionCountsEachPaymentEventOnce) {
+    const auto schedule = concert_.schedules.at(0).id;
+    const auto first = Sell(1);
+    Sell(2);
+    TK_OK(App().Payments().Refund(first));
+    TK_OK(App().Outbox().RelayOnce(sink_, 100));
+    TK_OK(App().Outbox().RelayOnce(sink_, 100));  // the refund, once the completion is out
+    ASSERT_EQ(sink_.published.size(), 3U);
+    EXPECT_EQ(TK_OK(App().Sales().Get(schedule)).seats_sold, 0);
+    for (const auto& event : sink_.published) EXPECT_TRUE(TK_OK(App().Sales().Apply(event)));
+    for (const auto& event : sink_.published) EXPECT_FALSE(TK_OK(App().Sales().Apply(event)));  // redelivered
+    auto sales = TK_OK(App().Sales().Get(schedule));
+    EXPECT_EQ(sales.seats_sold, 1);
+    EXPECT_EQ(sales.revenue, 1000);
+    EXPECT_EQ(sales.refunds, 1);
+    EXPECT_TRUE(sales.updated_at.has_value());
+    TK_EXPECT_ERROR(App().Sales().Get(ScheduleId{999}), Errc::kNotFound);
+
+    OutboxEvent other = sink_.published[0];
+    other.event_id = "other";
+    other.type = "seat.held";
+    EXPECT_FALSE(TK_OK(App().Sales().Apply(other)));
+    other.type = "payment.completed";
+    other.payload = R"({"scheduleId":1,"amount":5})";
+    TK_EXPECT_ERROR(App().Sales().Apply(other), Errc::kInvalidArgument);
+    other.payload = R"({"scheduleId":1,"amount":5,"tickets":[{"a":"]}"},{}})";
+    TK_EXPECT_ERROR(App().Sales().Apply(other), Errc::kInvalidArgument);  // not well-formed
+}
+
 }  // namespace
 }  // namespace ticketing::testing

@@ -63,6 +63,7 @@ struct MemoryDatabase::State {
     std::map<std::pair<std::int64_t, std::string>, IdempotencyRecord, std::less<>> idempotency;
     std::map<std::pair<std::string, std::string>, Timestamp, std::less<>> inbox;  // -> recorded at
     std::map<std::string, std::uint64_t, std::less<>> fences;
+    std::map<std::int64_t, ScheduleSales> sales;
 
     Index ledger_by_user;
     Index schedules_by_concert;
@@ -460,6 +461,27 @@ public:
         });
     }
 
+    // Projections.
+    Result<std::optional<ScheduleSales>> FindScheduleSales(ScheduleId schedule) override {
+        if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
+        std::optional<ScheduleSales> out;
+        {
+            std::shared_lock lock(state_->mutex);
+            if (auto it = state_->sales.find(schedule.value); it != state_->sales.end()) out = it->second;
+        }
+        if (auto it = new_sales_.find(schedule.value); it != new_sales_.end()) out = Added(out, schedule, it->second);
+        return out;
+    }
+    Result<void> AddScheduleSales(ScheduleId schedule, const SalesDelta& delta, Timestamp at) override {
+        if (auto ok = CheckWritable(); !ok) return ok;
+        auto& staged = new_sales_[schedule.value];
+        staged.first.seats_sold += delta.seats_sold;
+        staged.first.revenue += delta.revenue;
+        staged.first.refunds += delta.refunds;
+        staged.second = at;
+        return {};
+    }
+
     // Idempotency.
     Result<std::optional<IdempotencyRecord>> FindIdempotency(UserId user, std::string_view key) override {
         if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
@@ -773,6 +795,24 @@ private:
             if (auto it = s.fences.find(resource); it != s.fences.end() && it->second == seen) s.fences.erase(it);
         }
         for (const auto& [resource, token] : new_fences_) s.fences[resource] = token;
+        for (const auto& [schedule, added] : new_sales_) {
+            auto it = s.sales.find(schedule);
+            s.sales[schedule] =
+                Added(it == s.sales.end() ? std::nullopt : std::optional{it->second}, ScheduleId{schedule}, added);
+        }
+    }
+
+    static ScheduleSales Added(
+        const std::optional<ScheduleSales>& base, ScheduleId schedule, const std::pair<SalesDelta, Timestamp>& added
+    ) {
+        ScheduleSales out;
+        out.schedule_id = schedule;
+        if (base) out = *base;
+        out.seats_sold += added.first.seats_sold;
+        out.revenue += added.first.revenue;
+        out.refunds += added.first.refunds;
+        out.updated_at = added.second;
+        return out;
     }
 
     std::shared_ptr<State> state_;
@@ -795,7 +835,8 @@ private:
     std::set<std::pair<std::string, std::string>, std::less<>> deleted_inbox_;
     std::set<std::int64_t, std::less<>> deleted_outbox_;
     std::map<std::string, std::uint64_t, std::less<>> new_fences_;
-    std::map<std::string, std::uint64_t, std::less<>> deleted_fences_;  // -> the token seen
+    std::map<std::string, std::uint64_t, std::less<>> deleted_fences_;    // -> the token seen
+    std::map<std::int64_t, std::pair<SalesDelta, Timestamp>> new_sales_;  // -> additions, last stamp
 };
 
 }  // namespace

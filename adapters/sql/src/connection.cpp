@@ -169,6 +169,10 @@ const Dialect& SqliteDialect() {
         "",
         "",
         "INSERT INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at) ON CONFLICT DO NOTHING",
+        "INSERT INTO schedule_sales (schedule_id, seats_sold, revenue, refunds, updated_at) VALUES (:schedule, "
+        ":seats, :revenue, :refunds, :at) ON CONFLICT (schedule_id) DO UPDATE SET seats_sold = seats_sold + "
+        "excluded.seats_sold, revenue = revenue + excluded.revenue, refunds = refunds + excluded.refunds, "
+        "updated_at = excluded.updated_at",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
         "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {where} LIMIT :n)",
@@ -190,6 +194,9 @@ const Dialect& MysqlDialect() {
         " FOR UPDATE",
         " FOR UPDATE SKIP LOCKED",
         "INSERT IGNORE INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at)",
+        "INSERT INTO schedule_sales (schedule_id, seats_sold, revenue, refunds, updated_at) VALUES (:schedule, "
+        ":seats, :revenue, :refunds, :at) ON DUPLICATE KEY UPDATE seats_sold = seats_sold + VALUES(seats_sold), "
+        "revenue = revenue + VALUES(revenue), refunds = refunds + VALUES(refunds), updated_at = VALUES(updated_at)",
         "INSERT INTO lock_fence (resource, token) VALUES (:resource, :token) "
         "ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",
         "DELETE FROM {table} WHERE {where} LIMIT :n",

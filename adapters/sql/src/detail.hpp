@@ -34,6 +34,8 @@ struct Dialect {
     /// Records an inbox row unless it is there: 1 affected row when new, 0 when a duplicate. MySQL's
     /// INSERT IGNORE would also truncate a too-long value: RecordInbox refuses those first.
     std::string_view inbox_insert;
+    /// Adds :seats, :revenue, :refunds to :schedule's sales row (created from zero) and stamps :at.
+    std::string_view sales_upsert;
     /// Stores max(stored, :token) for :resource; the caller then reads back what is stored.
     std::string_view fence_upsert;
     /// Retention deletes at most :n rows matching {where} of {table}. MariaDB has DELETE ... LIMIT;

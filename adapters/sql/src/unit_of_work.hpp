@@ -73,6 +73,10 @@ public:
     Result<std::int64_t> DeletePublishedOutboxBefore(Timestamp cutoff, std::int64_t limit) override;
     Result<std::int64_t> DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) override;
 
+    // Projections: projection_repository.cpp.
+    Result<std::optional<ScheduleSales>> FindScheduleSales(ScheduleId schedule) override;
+    Result<void> AddScheduleSales(ScheduleId schedule, const SalesDelta& delta, Timestamp at) override;
+
     // Idempotency: idempotency_repository.cpp.
     Result<std::optional<IdempotencyRecord>> FindIdempotency(UserId user, std::string_view key) override;
     Result<void> InsertIdempotency(const IdempotencyRecord& record) override;

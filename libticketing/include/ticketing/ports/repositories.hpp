@@ -155,6 +155,16 @@ public:
     virtual Result<std::int64_t> DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) = 0;
 };
 
+/// The read models that event consumers build (in the same transaction as their inbox row).
+class ProjectionRepository {
+public:
+    virtual ~ProjectionRepository() = default;
+    virtual Result<std::optional<ScheduleSales>> FindScheduleSales(ScheduleId schedule) = 0;
+    /// Adds `delta` to the schedule's sales (a row from zero the first time) in one statement, so
+    /// concurrent consumers never lose an addition; stamps `at`.
+    virtual Result<void> AddScheduleSales(ScheduleId schedule, const SalesDelta& delta, Timestamp at) = 0;
+};
+
 class IdempotencyRepository {
 public:
     virtual ~IdempotencyRepository() = default;
