@@ -13,7 +13,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <regex>
 #include <set>
 #include <string>
 #include <ticketing/app/system.hpp>
@@ -27,6 +26,7 @@
 #include <ticketing/ticketing.hpp>
 
 #include "../support/load.hpp"
+#include "../support/soci_url.hpp"
 
 namespace {
 
@@ -37,24 +37,15 @@ const QueueSettings kAdmitAll{
     .max_active = 1'000'000, .admit_per_tick = 1'000'000, .tick_interval = 0s, .paused = false};
 constexpr int kSeatsPerSchedule = 5000;
 
-// "mysql://user:pass@host:port/db" as a SOCI connect string.
-std::string SociConnect(const std::string& url) {
-    static const std::regex pattern(R"(^(?:mysql|mariadb)://([^:@/]*)(?::([^@/]*))?@([^:/]+)(?::(\d+))?/(\w+)$)");
-    std::smatch m;
-    if (!std::regex_match(url, m, pattern)) throw std::runtime_error("cannot parse " + RedactUrl(url));
-    return "db=" + m[5].str() + " user=" + m[1].str() + " password=" + m[2].str() + " host=" + m[3].str() +
-           " port=" + (m[4].matched ? m[4].str() : "3306");
-}
-
 bench::Figures Reference(const std::string& url, int clients, std::chrono::milliseconds duration) {
     {
-        soci::session setup(*soci::factory_mysql(), SociConnect(url));
+        soci::session setup(*soci::factory_mysql(), bench::SociConnect(url));
         setup << "CREATE TABLE IF NOT EXISTS bench_reference (id INT PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB";
         for (int i = 0; i < clients; ++i) setup << "REPLACE INTO bench_reference VALUES (" << i << ", 0)";
     }
     std::vector<std::unique_ptr<soci::session>> sessions;
     for (int i = 0; i < clients; ++i)
-        sessions.push_back(std::make_unique<soci::session>(*soci::factory_mysql(), SociConnect(url)));
+        sessions.push_back(std::make_unique<soci::session>(*soci::factory_mysql(), bench::SociConnect(url)));
     return bench::Run(clients, std::numeric_limits<std::int64_t>::max(), duration, [&](int t, std::int64_t) {
         auto& s = *sessions[static_cast<std::size_t>(t)];
         s.begin();

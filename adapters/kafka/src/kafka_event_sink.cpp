@@ -37,6 +37,8 @@ struct KafkaEventSink::Impl {
                 {"enable.idempotence", "true"},
                 {"acks", "all"},
                 {"linger.ms", "5"},
+                // Batches go out whole: Nagle's delay would hold the last segment of each for an ACK.
+                {"socket.nagle.disable", "true"},
                 {"message.timeout.ms", std::to_string(options.delivery_timeout.count())},
             }
         );

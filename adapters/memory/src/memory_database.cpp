@@ -398,9 +398,11 @@ public:
             if (!*current || (*current)->claimed_by != owner || (*current)->status != OutboxStatus::kPending) continue;
             auto event = **current;
             event.status = mark.status;
-            event.attempts = mark.attempts;
-            event.next_attempt_at = mark.next_attempt_at;
-            event.last_error = mark.last_error;
+            if (mark.status != OutboxStatus::kPublished) {
+                event.attempts = mark.attempts;
+                event.next_attempt_at = mark.next_attempt_at;
+                event.last_error = mark.last_error;
+            }
             event.claimed_by.clear();
             event.claim_until = Timestamp{};
             if (auto written = Write(state_->outbox, outbox_, event, "outbox event"); !written) {

@@ -37,6 +37,10 @@ struct OutboxRow {
     }
 };
 
+std::int64_t MarkId(const ports::OutboxMark& mark) {
+    return mark.id.value;
+}
+
 // "(1,2,3)": ids are integers the adapter read itself, written inline so one statement takes a batch.
 template <class Range, class Id>
 std::string IdList(Range&& rows, Id id) {
@@ -48,18 +52,19 @@ std::string IdList(Range&& rows, Id id) {
     return out + ")";
 }
 
-// "CASE id WHEN 1 THEN 5 WHEN 2 THEN 7 END": each mark's integer `value`, inline.
-template <class Value>
-std::string CaseById(std::span<const ports::OutboxMark> marks, Value value) {
-    std::string out = "CASE id";
+// " WHEN id IN (…) THEN <value>" per distinct value among the marks `pick` keeps, values in the
+// order met; IN lists are binary-searched, so a batch costs O(n log n) rather than a CASE per id.
+template <class Value, class Pick>
+std::string WhenIn(std::span<const ports::OutboxMark> marks, Pick pick, std::vector<Value>& values) {
+    std::string out;
     for (const auto& mark : marks) {
-        out += " WHEN " + std::to_string(mark.id.value) + " THEN " + std::to_string(value(mark));
+        const auto value = pick(mark);
+        if (!value || std::find(values.begin(), values.end(), *value) != values.end()) continue;
+        values.push_back(*value);
+        auto same = marks | std::views::filter([&](const auto& m) { return pick(m) == value; });
+        out += " WHEN id IN " + IdList(same, MarkId) + " THEN :v" + std::to_string(values.size());
     }
-    return out + " END";
-}
-
-std::int64_t MarkId(const ports::OutboxMark& mark) {
-    return mark.id.value;
+    return out;
 }
 
 }  // namespace
@@ -95,8 +100,8 @@ Result<std::vector<OutboxEvent>> SqlUnitOfWork::ClaimOutboxEvents(const ports::O
                 sql,
                 SelectFrom<OutboxRow>(
                     "outbox o",
-                    "WHERE status = :pending AND next_attempt_at <= :now AND claim_until <= :now2 AND NOT EXISTS "
-                    "(SELECT 1 FROM outbox e WHERE e.aggregate = o.aggregate AND e.status = :pending2 AND e.id < o.id) "
+                    "WHERE status = :pending AND next_attempt_at <= :now AND claim_until <= :now2 AND id = "
+                    "(SELECT MIN(e.id) FROM outbox e WHERE e.aggregate = o.aggregate AND e.status = :pending2) "
                     "ORDER BY next_attempt_at, id LIMIT :n" +
                         std::string(dialect_.for_update_skip_locked)
                 ),
@@ -127,27 +132,49 @@ Result<std::vector<OutboxEvent>> SqlUnitOfWork::ClaimOutboxEvents(const ports::O
 Result<std::int64_t> SqlUnitOfWork::MarkOutboxEvents(std::string_view owner, std::span<const ports::OutboxMark> marks) {
     if (marks.empty()) return 0;
     return Write<std::int64_t>("mark outbox events", [&](soci::session& sql) -> Result<std::int64_t> {
-        // One statement for the batch: values per event in CASE lists (integers inline), error texts
-        // bound once per distinct text (a batch that failed usually failed for one reason).
-        std::vector<std::string> errors;
-        std::string error_case = "CASE";
-        for (const auto& mark : marks) {
-            if (std::find(errors.begin(), errors.end(), mark.last_error) != errors.end()) continue;
-            errors.push_back(mark.last_error);
-            auto same = marks | std::views::filter([&](const auto& m) { return m.last_error == mark.last_error; });
-            error_case += " WHEN id IN " + IdList(same, MarkId) + " THEN :e" + std::to_string(errors.size());
+        // One statement for the batch. A published event changes status only; a failed one also its
+        // attempts, due time and error. Values are bound, grouped by value: a batch that failed
+        // usually failed the same way.
+        using Outcome = std::tuple<int, std::int32_t, std::int64_t, std::string>;
+        auto failure = [](const ports::OutboxMark& m) {
+            return m.status == OutboxStatus::kPublished
+                       ? std::nullopt
+                       : std::optional<Outcome>(
+                             {static_cast<int>(m.status), m.attempts, ToMs(m.next_attempt_at), m.last_error}
+                         );
+        };
+        std::vector<Outcome> failures;
+        const auto failed_when = WhenIn(marks, failure, failures);
+        std::string query = "UPDATE outbox SET claimed_by = '', claim_until = 0, version = version + 1";
+        if (failures.empty()) {
+            query += ", status = :published";
+        } else {
+            // Each column has its own copy of the WHEN list, with its own placeholders (bound below).
+            auto renamed = [&](std::string_view prefix) {
+                std::string text = failed_when;
+                for (auto pos = text.find(":v"); pos != std::string::npos; pos = text.find(":v", pos + 2)) {
+                    text.replace(pos, 2, ":" + std::string(prefix));
+                }
+                return text;
+            };
+            const auto when_status = failed_when;
+            const auto when_attempts = renamed("a");
+            const auto when_next = renamed("n");
+            const auto when_error = renamed("e");
+            query += ", status = CASE" + when_status + " ELSE :published END, attempts = CASE" + when_attempts +
+                     " ELSE attempts END, next_attempt_at = CASE" + when_next +
+                     " ELSE next_attempt_at END, last_error = CASE" + when_error + " ELSE last_error END";
         }
-        const std::string query =
-            "UPDATE outbox SET status = " + CaseById(marks, [](const auto& m) { return static_cast<int>(m.status); }) +
-            ", attempts = " + CaseById(marks, [](const auto& m) { return m.attempts; }) +
-            ", next_attempt_at = " + CaseById(marks, [](const auto& m) { return ToMs(m.next_attempt_at); }) +
-            ", last_error = " + error_case +
-            " END, claimed_by = '', claim_until = 0, version = version + 1 WHERE status = :pending AND claimed_by = "
-            ":owner AND id IN " +
-            IdList(marks, MarkId);
+        query += " WHERE status = :pending AND claimed_by = :owner AND id IN " + IdList(marks, MarkId);
         const std::string owner_text(owner);
         soci::statement st(sql);
-        for (const auto& error : errors) st.exchange(soci::use(error));
+        // Placeholders in the order they appear in the text: status, attempts, due time, error.
+        for (const auto& f : failures) st.exchange(soci::use(std::get<0>(f)));
+        if (!failures.empty()) st.exchange(soci::use(kOutboxPublished));
+        for (const auto& f : failures) st.exchange(soci::use(std::get<1>(f)));
+        for (const auto& f : failures) st.exchange(soci::use(std::get<2>(f)));
+        for (const auto& f : failures) st.exchange(soci::use(std::get<3>(f)));
+        if (failures.empty()) st.exchange(soci::use(kOutboxPublished));
         st.exchange(soci::use(kOutboxPending));
         st.exchange(soci::use(owner_text));
         st.alloc();
@@ -197,9 +224,9 @@ Result<ports::OutboxCounts> SqlUnitOfWork::CountOutbox() {
         sql << "SELECT COUNT(*) FROM outbox WHERE status = :dead", soci::use(kOutboxDead), soci::into(out.dead);
         std::int64_t oldest = 0;
         soci::indicator oldest_ind = soci::i_null;
-        // The first pending row by id: served by outbox_status (status, id), no scan of the backlog.
-        sql << "SELECT created_at FROM outbox WHERE status = :pending ORDER BY id LIMIT 1", soci::use(kOutboxPending),
-            soci::into(oldest, oldest_ind);
+        // The first entry of outbox_status_created (status, created_at): no scan of the backlog.
+        sql << "SELECT created_at FROM outbox WHERE status = :pending ORDER BY created_at LIMIT 1",
+            soci::use(kOutboxPending), soci::into(oldest, oldest_ind);
         if (oldest_ind == soci::i_ok) out.oldest_pending_at = FromMs(oldest);
         return out;
     });

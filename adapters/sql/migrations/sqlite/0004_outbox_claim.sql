@@ -6,3 +6,6 @@ ALTER TABLE outbox ADD COLUMN claim_until BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
 -- ClaimOutboxEvents: is there an earlier PENDING event of the same aggregate?
 CREATE INDEX outbox_aggregate ON outbox (aggregate, status, id);
+-- Replaced by outbox_due (claims) and outbox_status_created (counts, the oldest pending): one index
+-- fewer for every status change to rewrite.
+DROP INDEX outbox_status;

@@ -119,7 +119,7 @@ struct OutboxClaim {
     std::int64_t limit{0};
 };
 
-/// What a relay learnt about one event it claimed.
+/// What a relay learnt about one event it claimed. A kPublished mark changes the status only.
 struct OutboxMark {
     OutboxEventId id;
     OutboxStatus status{OutboxStatus::kPending};  ///< kPending: failed, retried at next_attempt_at
