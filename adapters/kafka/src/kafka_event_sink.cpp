@@ -103,9 +103,10 @@ std::vector<Result<void>> KafkaEventSink::PublishBatch(std::span<const OutboxEve
         }
     }
     // Every message ends in a delivery report within message.timeout.ms; the margin covers the
-    // in-flight request's own timeout. Past it, what is left is purged, which reports it too.
+    // in-flight request's own timeout. Past it, what is left is purged, which reports it too. flush
+    // serves the reports as they come (it polls), and returns as soon as none is outstanding.
     const auto deadline = std::chrono::steady_clock::now() + impl_->options.delivery_timeout + std::chrono::seconds{5};
-    while (outstanding > 0 && std::chrono::steady_clock::now() < deadline) rd_kafka_poll(rk, 20);
+    while (outstanding > 0 && std::chrono::steady_clock::now() < deadline) rd_kafka_flush(rk, 100);
     if (outstanding > 0) {
         rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         while (outstanding > 0) rd_kafka_poll(rk, 20);
