@@ -1,12 +1,17 @@
 // The outbox relay on Kafka (librdkafka's mock cluster, in process) over MariaDB: per-aggregate order
 // and headers, a broker outage, a relay lost between publishing and marking, two relays at once,
-// dead events and the operator's retry, failing events at the head of the table.
+// dead events and the operator's retry (through the `ticketing` CLI too), failing events at the head
+// of the table.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <ticketing/json_writer.hpp>
 #include <ticketing/kafka/kafka_consumer.hpp>
@@ -262,6 +267,72 @@ TEST_F(KafkaRelay, FailingEventsAtTheHeadDoNotDelayDueEventsBehindThem) {
     for (const auto& e : ConsumeAll(5)) arrived.insert(e.event_id);
     EXPECT_EQ(arrived, due);
     EXPECT_EQ(Counts().pending, 10);
+}
+
+/// `ticketing <args>`; its exit code and stdout.
+std::pair<int, std::string> Cli(const std::string& args) {
+    const auto out = std::filesystem::temp_directory_path() / UniqueName("tk-kafka-cli-");
+    const int status = std::system((std::string(TK_CLI) + " " + args + " >" + out.string() + " 2>&1").c_str());
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::filesystem::remove(out);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
+}
+
+TEST(KafkaCli, AnEventDeadAfterMaxAttemptsIsRetriedByTheOperatorAndDelivered) {
+    auto cluster = OrThrow(kafka::MockCluster::Start(1, kTopic, 4));
+    TempSqlite file;
+    {
+        auto db = OrThrow(sql::SqlDatabase::Open({.url = file.Url(), .pool_size = 1}));
+        OutboxEvent e;
+        e.event_id = "evt-cli";
+        e.aggregate = "payment:1";
+        e.type = "payment.completed";
+        e.payload = "{}";
+        e.created_at = e.next_attempt_at = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+        auto uow = OrThrow(db->Begin(ports::TxMode::kOptimistic));
+        OrThrow(uow->InsertOutboxEvent(e));
+        OrThrow(uow->Commit());
+    }
+    const std::string global = "--json --database " + file.Url() + " --kafka " + cluster->BootstrapServers() +
+                               " --data-dir " + std::filesystem::temp_directory_path().string() +
+                               " --outbox-max-attempts 1 ";
+    // Short while the broker is down; long enough once it is up for a fresh producer's first batch.
+    const std::string down = global + "--kafka-delivery-timeout 300ms ";
+    const std::string up = global + "--kafka-delivery-timeout 10s ";
+    cluster->SetBrokersDown(true);
+    auto relayed = Cli(down + "outbox relay");
+    EXPECT_EQ(relayed.first, 0) << relayed.second;
+    EXPECT_NE(relayed.second.find(R"("dead":1)"), std::string::npos) << relayed.second;
+    auto stats = Cli(down + "outbox stats");
+    EXPECT_NE(stats.second.find(R"("dead":1)"), std::string::npos) << stats.second;
+
+    cluster->SetBrokersDown(false);
+    EXPECT_NE(Cli(up + "outbox relay").second.find(R"("published":0)"), std::string::npos);  // dead stays
+    auto retried = Cli(up + "outbox retry evt-cli");
+    EXPECT_EQ(retried.first, 0) << retried.second;
+    auto again = Cli(up + "outbox relay");
+    EXPECT_NE(again.second.find(R"("published":1)"), std::string::npos) << again.second;
+
+    auto consumer = OrThrow(kafka::KafkaConsumer::Open(
+        {.brokers = cluster->BootstrapServers(), .topic = kTopic, .client = {}, .delivery_timeout = 5s},
+        UniqueName("test-")
+    ));
+    std::vector<std::string> ids;
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (ids.empty() && std::chrono::steady_clock::now() < until) {
+        auto polled = consumer->Poll(
+            [&](const OutboxEvent& e) -> Result<void> {
+                ids.push_back(e.event_id);
+                return {};
+            },
+            10,
+            200ms
+        );
+        ASSERT_TRUE(polled.has_value()) << polled.error().message;
+    }
+    EXPECT_EQ(ids, std::vector<std::string>{"evt-cli"});
 }
 
 }  // namespace
