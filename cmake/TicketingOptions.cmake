@@ -3,6 +3,7 @@ option(TICKETING_BUILD_EXAMPLES "Build the example programs" ${PROJECT_IS_TOP_LE
 option(TICKETING_BUILD_BENCHMARKS "Build the benchmark programs" ${PROJECT_IS_TOP_LEVEL})
 option(TICKETING_WITH_SQL "Build ticketing::sql (SOCI: SQLite, MySQL/MariaDB)" ON)
 option(TICKETING_WITH_REDIS "Build ticketing::redis (hiredis)" ON)
+option(TICKETING_WITH_KAFKA "Build ticketing::kafka (librdkafka) and ticketing-kafka-mock" ON)
 option(TICKETING_WITH_HTTP "Build ticketing::http and ticketing-server (Boost.Beast)" ON)
 option(TICKETING_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
 set(TICKETING_SANITIZERS "" CACHE STRING "Sanitizers to build with, e.g. address;undefined")

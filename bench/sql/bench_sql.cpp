@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <regex>
 #include <set>
 #include <string>
 #include <ticketing/redact.hpp>
@@ -23,6 +22,7 @@
 
 #include "../support/hold_pay.hpp"
 #include "../support/load.hpp"
+#include "../support/soci_url.hpp"
 
 namespace {
 
@@ -31,15 +31,6 @@ using namespace std::chrono_literals;
 
 constexpr int kSeatsPerSchedule = 5000;
 constexpr int kCountedRounds = 50;
-
-// "mysql://user:pass@host:port/db" as a SOCI connect string.
-std::string SociConnect(const std::string& url) {
-    static const std::regex pattern(R"(^(?:mysql|mariadb)://([^:@/]*)(?::([^@/]*))?@([^:/]+)(?::(\d+))?/(\w+)$)");
-    std::smatch m;
-    if (!std::regex_match(url, m, pattern)) throw std::runtime_error("cannot parse " + RedactUrl(url));
-    return "db=" + m[5].str() + " user=" + m[1].str() + " password=" + m[2].str() + " host=" + m[3].str() +
-           " port=" + (m[4].matched ? m[4].str() : "3306");
-}
 
 std::string Fixed(double value) {
     char text[32];
@@ -53,12 +44,12 @@ struct Measured {
 };
 
 Measured Reference(const std::string& url, int clients, std::chrono::milliseconds duration) {
-    soci::session status(*soci::factory_mysql(), SociConnect(url));
+    soci::session status(*soci::factory_mysql(), bench::SociConnect(url));
     status << "CREATE TABLE IF NOT EXISTS bench_reference (id INT PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB";
     for (int i = 0; i < clients; ++i) status << "REPLACE INTO bench_reference VALUES (" << i << ", 0)";
     std::vector<std::unique_ptr<soci::session>> sessions;
     for (int i = 0; i < clients; ++i)
-        sessions.push_back(std::make_unique<soci::session>(*soci::factory_mysql(), SociConnect(url)));
+        sessions.push_back(std::make_unique<soci::session>(*soci::factory_mysql(), bench::SociConnect(url)));
     bench::StatementCounter counter(status);
     const auto start = counter.Read();
     auto figures = bench::Run(clients, std::numeric_limits<std::int64_t>::max(), duration, [&](int t, std::int64_t) {
@@ -87,7 +78,7 @@ Outcome HoldPay(
 ) {
     const int schedules = (clients + 1) / 2;
     bench::HoldPayRig rig(url, kind, remote_lock, clients, schedules + 1, kSeatsPerSchedule);
-    soci::session status(*soci::factory_mysql(), SociConnect(url));
+    soci::session status(*soci::factory_mysql(), bench::SociConnect(url));
     bench::StatementCounter counter(status);
     std::vector<std::size_t> next(static_cast<std::size_t>(clients), 0);
     const auto start = counter.Read();

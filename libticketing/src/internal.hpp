@@ -49,4 +49,12 @@ std::string JoinJsonArray(const std::vector<std::string>& items);
 /// "k1=v1;k2=v2" records, the encoding of stored idempotent responses.
 std::optional<std::int64_t> RecordField(std::string_view record, std::string_view key);
 
+/// The raw text of a top-level field of a JSON object (a number, a quoted string, an array…);
+/// nullopt when the field is absent or the text is not a well-formed object.
+std::optional<std::string_view> JsonField(std::string_view object, std::string_view key);
+/// A top-level integer field of a JSON object.
+std::optional<std::int64_t> JsonIntField(std::string_view object, std::string_view key);
+/// The number of elements of a JSON array's raw text; nullopt when it is not an array.
+std::optional<std::int64_t> JsonArraySize(std::string_view array);
+
 }  // namespace ticketing::internal

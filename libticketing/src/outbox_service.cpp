@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <set>
 #include <string>
 #include <ticketing/app/outbox_service.hpp>
 
@@ -36,58 +35,66 @@ Result<void> OutboxService::Retry(std::string_view event_id) {
 }
 
 Result<RelayOutcome> OutboxService::RelayOnce(ports::EventSink& sink, std::int64_t limit) {
-    std::vector<OutboxEvent> pending;
-    {
-        auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-        if (!uow) return Forward(uow.error());
-        auto listed = (*uow)->ListPendingOutboxEvents(limit);
-        if (!listed) return Forward(listed.error());
-        pending = std::move(*listed);
-    }
     const auto& settings = ctx_.settings.outbox;
-    RelayOutcome out;
-    std::set<std::string> held_back;  // aggregates with an earlier event still pending
-    for (auto& event : pending) {
+    const std::string owner = ctx_.random.Uuid();
+    std::vector<OutboxEvent> claimed;
+    {
+        auto uow = ctx_.db.Begin(ports::TxMode::kPessimistic);
+        if (!uow) return Forward(uow.error());
         const auto now = ctx_.clock.Now();
-        if (held_back.contains(event.aggregate)) continue;
-        if (event.next_attempt_at > now) {
-            held_back.insert(event.aggregate);
-            continue;
+        auto listed = (*uow)->ClaimOutboxEvents({owner, now, now + settings.claim_ttl, limit});
+        if (!listed) return Forward(listed.error());
+        if (listed->empty()) return RelayOutcome{};
+        // Lost to another relay's claim (memory, SQLite): those events are in good hands.
+        if (auto committed = (*uow)->Commit(); !committed) {
+            if (committed.error().code == Errc::kAborted) return RelayOutcome{};
+            return Forward(committed.error());
         }
-        auto published = sink.Publish(event);
-        if (published) {
-            event.status = OutboxStatus::kPublished;
+        claimed = std::move(*listed);
+    }
+    const auto results = sink.PublishBatch(claimed);
+    if (results.size() != claimed.size()) return MakeError(Errc::kInternal, "the event sink lost track of a batch");
+
+    const auto now = ctx_.clock.Now();
+    RelayOutcome out;
+    std::vector<ports::OutboxMark> marks;
+    marks.reserve(claimed.size());
+    for (std::size_t i = 0; i < claimed.size(); ++i) {
+        const auto& event = claimed[i];
+        ports::OutboxMark mark{event.id, OutboxStatus::kPublished, event.attempts, event.next_attempt_at, {}};
+        if (results[i]) {
             ++out.published;
         } else {
-            ++event.attempts;
-            event.last_error = published.error().message;
-            if (event.attempts >= settings.max_attempts) {
-                event.status = OutboxStatus::kDead;
+            mark.attempts = event.attempts + 1;
+            mark.last_error = results[i].error().message;
+            if (mark.attempts >= settings.max_attempts) {
+                mark.status = OutboxStatus::kDead;
                 ++out.dead;
             } else {
                 const auto cap = std::min<std::int64_t>(
-                    settings.backoff_max.count(), settings.backoff_base.count() << std::min(event.attempts, 30)
+                    settings.backoff_max.count(), settings.backoff_base.count() << std::min(mark.attempts, 30)
                 );
                 // Half fixed, half jitter: relays that failed together do not retry together.
                 const auto half = cap / 2;
-                event.next_attempt_at =
+                mark.status = OutboxStatus::kPending;
+                mark.next_attempt_at =
                     now +
                     Millis{half + static_cast<std::int64_t>(ctx_.random.Below(static_cast<std::uint64_t>(half) + 1))};
-                held_back.insert(event.aggregate);
                 ++out.failed;
             }
         }
-        auto uow = ctx_.db.Begin(ports::TxMode::kOptimistic);
-        if (!uow) return Forward(uow.error());
-        // Lost to another relay: it published too (at least once), nothing to record.
-        if (auto updated = (*uow)->UpdateOutboxEvent(event); !updated) {
-            if (updated.error().code == Errc::kAborted) continue;
-            return Forward(updated.error());
-        }
-        if (auto committed = (*uow)->Commit(); !committed && committed.error().code != Errc::kAborted) {
-            return Forward(committed.error());
-        }
+        marks.push_back(std::move(mark));
     }
+    // Pessimistic: SQLite takes its write lock up front, so the mark waits for a claim instead of
+    // losing to it.
+    auto uow = ctx_.db.Begin(ports::TxMode::kPessimistic);
+    if (!uow) return Forward(uow.error());
+    // Unmarked (database down, or the claim lapsed and another relay took the events): the claim
+    // lapses and the events are published again, at least once in all.
+    auto marked = (*uow)->MarkOutboxEvents(owner, marks);
+    if (!marked) return Forward(marked.error());
+    if (auto committed = (*uow)->Commit(); !committed) return Forward(committed.error());
+    out.unmarked = static_cast<std::int64_t>(marks.size()) - *marked;
     return out;
 }
 

@@ -25,6 +25,7 @@ Result<void> ValidateSettings(const Settings& s) {
         {s.outbox.max_attempts >= 1, "outbox.max_attempts must be at least 1"},
         {s.outbox.backoff_base >= kZero, "outbox.backoff_base must not be negative"},
         {s.outbox.backoff_base <= s.outbox.backoff_max, "outbox.backoff_base must not exceed outbox.backoff_max"},
+        {s.outbox.claim_ttl > kZero, "outbox.claim_ttl must be positive"},
         {s.idempotency_ttl > kZero, "idempotency_ttl must be positive"},
         {s.catalog_cache_ttl > kZero, "catalog_cache_ttl must be positive"},
         {s.seat_map_max_age >= kZero, "seat_map_max_age must not be negative"},

@@ -37,7 +37,8 @@ struct Ticketing::Services {
           accounts(ctx),
           payments(ctx, queue),
           outbox(ctx),
-          retention(ctx) {}
+          retention(ctx),
+          sales(ctx) {}
 
     Settings settings;
     std::unique_ptr<LockStrategy> locks;
@@ -50,6 +51,7 @@ struct Ticketing::Services {
     PaymentService payments;
     OutboxService outbox;
     RetentionService retention;
+    SalesProjection sales;
 };
 
 Ticketing::Ticketing(const Backends& backends, Settings settings) {
@@ -92,6 +94,9 @@ OutboxService& Ticketing::Outbox() {
 
 RetentionService& Ticketing::Retention() {
     return services_->retention;
+}
+SalesProjection& Ticketing::Sales() {
+    return services_->sales;
 }
 
 }  // namespace ticketing

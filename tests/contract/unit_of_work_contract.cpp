@@ -1,4 +1,8 @@
 // The UnitOfWork contract: every database adapter passes these unchanged.
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <ticketing/ticketing.hpp>
 
@@ -388,10 +392,8 @@ TEST_P(UnitOfWorkContract, OutboxAndInbox) {
     }
     {
         auto uow = Begin();
-        auto pending = TK_OK(uow->ListPendingOutboxEvents(10));
-        ASSERT_EQ(pending.size(), 3U);
-        EXPECT_EQ(pending[0].event_id, "evt-0");
-        EXPECT_EQ(pending[2].event_id, "evt-2");
+        std::vector<OutboxEvent> pending;
+        for (const auto* id : {"evt-0", "evt-1", "evt-2"}) pending.push_back(TK_OK(uow->FindOutboxEvent(id)).value());
         EXPECT_EQ(pending[0].payload.size(), 5000U);
         EXPECT_EQ(TK_OK(uow->CountOutbox()).oldest_pending_at, now);
         pending[0].status = OutboxStatus::kPublished;
@@ -419,6 +421,194 @@ TEST_P(UnitOfWorkContract, OutboxAndInbox) {
     }
     auto uow = Begin();
     EXPECT_FALSE(TK_OK(uow->RecordInbox("history", "evt-0", now)));
+}
+
+OutboxEvent NewEvent(std::string id, std::string aggregate, Timestamp created, Timestamp due) {
+    OutboxEvent e;
+    e.event_id = std::move(id);
+    e.aggregate = std::move(aggregate);
+    e.type = "payment.completed";
+    e.payload = "{}";
+    e.created_at = created;
+    e.next_attempt_at = due;
+    return e;
+}
+
+std::vector<std::string> EventIds(const std::vector<OutboxEvent>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e.event_id);
+    return out;
+}
+
+TEST_P(UnitOfWorkContract, ClaimTakesDueEventsByDueTimeAndTheFirstOfEachAggregate) {
+    const auto now = clock_.Now();
+    {
+        auto uow = Begin();
+        TK_OK(uow->InsertOutboxEvent(NewEvent("a1", "payment:1", now, now + 1min)));  // backing off
+        TK_OK(uow->InsertOutboxEvent(NewEvent("a2", "payment:1", now, now)));         // behind a1
+        TK_OK(uow->InsertOutboxEvent(NewEvent("b1", "payment:2", now, now - 1s)));
+        TK_OK(uow->InsertOutboxEvent(NewEvent("c1", "payment:3", now, now - 2s)));
+        TK_OK(uow->InsertOutboxEvent(NewEvent("d1", "payment:4", now, now)));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    std::vector<OutboxEvent> claimed;
+    {
+        auto uow = Begin(ports::TxMode::kPessimistic);
+        claimed = TK_OK(uow->ClaimOutboxEvents({"relay-1", now, now + 30s, 2}));
+        EXPECT_EQ(EventIds(claimed), (std::vector<std::string>{"c1", "b1"}));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin(ports::TxMode::kPessimistic);
+        EXPECT_EQ(
+            EventIds(TK_OK(uow->ClaimOutboxEvents({"relay-2", now, now + 30s, 10}))), std::vector<std::string>{"d1"}
+        );
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin(ports::TxMode::kRead);
+        auto stored = TK_OK(uow->FindOutboxEvent("c1")).value();
+        EXPECT_EQ(stored.claimed_by, "relay-1");
+        EXPECT_EQ(stored.claim_until, now + 30s);
+    }
+    const std::vector<ports::OutboxMark> marks{
+        {claimed[0].id, OutboxStatus::kPublished, 0, claimed[0].next_attempt_at, ""},
+        {claimed[1].id, OutboxStatus::kPending, 1, now + 5s, "broker said 'no': :e1"},
+    };
+    {
+        auto uow = Begin();
+        EXPECT_EQ(TK_OK(uow->MarkOutboxEvents("relay-2", marks)), 0);  // not its claim
+        EXPECT_EQ(TK_OK(uow->MarkOutboxEvents("relay-1", marks)), 2);
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin(ports::TxMode::kRead);
+        auto c1 = TK_OK(uow->FindOutboxEvent("c1")).value();
+        EXPECT_EQ(c1.status, OutboxStatus::kPublished);
+        EXPECT_TRUE(c1.claimed_by.empty());
+        auto b1 = TK_OK(uow->FindOutboxEvent("b1")).value();
+        EXPECT_EQ(b1.status, OutboxStatus::kPending);
+        EXPECT_EQ(b1.attempts, 1);
+        EXPECT_EQ(b1.next_attempt_at, now + 5s);
+        EXPECT_EQ(b1.last_error, "broker said 'no': :e1");
+        EXPECT_EQ(b1.claim_until, Timestamp{});
+    }
+    {
+        auto uow = Begin();
+        EXPECT_EQ(TK_OK(uow->MarkOutboxEvents("relay-1", marks)), 0);  // marked once
+    }
+    // d1's claim lapses: claimed again. a1 becomes due: a2 still waits behind it.
+    auto uow = Begin(ports::TxMode::kPessimistic);
+    EXPECT_EQ(
+        EventIds(TK_OK(uow->ClaimOutboxEvents({"relay-3", now + 1min, now + 2min, 10}))),
+        (std::vector<std::string>{"d1", "b1", "a1"})
+    );
+}
+
+TEST_P(UnitOfWorkContract, ConcurrentRelaysNeverHoldTheSameEvent) {
+    constexpr int kEvents = 300;
+    const auto now = clock_.Now();
+    {
+        auto uow = Begin();
+        for (int i = 0; i < kEvents; ++i) {
+            // Some aggregates with two events: the second is claimable only after the first is marked.
+            TK_OK(
+                uow->InsertOutboxEvent(NewEvent("evt-" + std::to_string(i), "agg:" + std::to_string(i % 200), now, now))
+            );
+        }
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    std::mutex mutex;
+    std::map<std::string, int> claims;
+    std::set<std::string> held;  // claimed and not yet marked, across relays
+    bool overlap = false;
+    std::atomic<int> errors{0};
+    std::atomic<int> marked{0};
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    auto relay = [&](int n) {
+        const std::string owner = "relay-" + std::to_string(n);
+        while (marked < kEvents && std::chrono::steady_clock::now() < deadline) {
+            std::vector<OutboxEvent> batch;
+            {
+                auto uow = backend_->Db().Begin(ports::TxMode::kPessimistic);
+                if (!uow) {
+                    ++errors;
+                    return;
+                }
+                // A lost race (memory, SQLite) or an empty claim: try again.
+                auto claimed = (*uow)->ClaimOutboxEvents({owner, now, now + 1h, 16});
+                if (!claimed || claimed->empty() || !(*uow)->Commit()) {
+                    std::this_thread::sleep_for(1ms);
+                    continue;
+                }
+                batch = std::move(*claimed);
+            }
+            std::vector<ports::OutboxMark> marks;
+            {
+                std::lock_guard lock(mutex);
+                for (const auto& e : batch) {
+                    ++claims[e.event_id];
+                    overlap = overlap || !held.insert(e.event_id).second;
+                    marks.push_back({e.id, OutboxStatus::kPublished, 0, now, ""});
+                }
+            }
+            // A mark that timed out waiting for the database lock is tried again (a relay would
+            // leave the claim to lapse and publish again).
+            for (int attempt = 0;; ++attempt) {
+                auto uow = backend_->Db().Begin(ports::TxMode::kPessimistic);
+                auto done = uow ? (*uow)->MarkOutboxEvents(owner, marks) : tl::unexpected(uow.error());
+                auto committed = done ? (*uow)->Commit() : tl::unexpected(done.error());
+                if (committed && *done == static_cast<std::int64_t>(marks.size())) break;
+                if (attempt == 10 || (committed && *done != static_cast<std::int64_t>(marks.size()))) {
+                    ADD_FAILURE() << (committed ? "marked too few" : committed.error().message);
+                    ++errors;
+                    break;
+                }
+            }
+            std::lock_guard lock(mutex);
+            for (const auto& e : batch) held.erase(e.event_id);
+            marked += static_cast<int>(batch.size());
+        }
+    };
+    std::thread first(relay, 1);
+    std::thread second(relay, 2);
+    first.join();
+    second.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_FALSE(overlap);
+    EXPECT_EQ(claims.size(), static_cast<std::size_t>(kEvents));
+    for (const auto& [id, count] : claims) EXPECT_EQ(count, 1) << id;
+    auto uow = Begin(ports::TxMode::kRead);
+    EXPECT_EQ(TK_OK(uow->CountOutbox()).pending, 0);
+}
+
+TEST_P(UnitOfWorkContract, ScheduleSalesAddUpAcrossUnitsOfWork) {
+    const auto now = clock_.Now();
+    {
+        auto uow = Begin();
+        EXPECT_FALSE(TK_OK(uow->FindScheduleSales(ScheduleId{7})).has_value());
+        ASSERT_TRUE(uow->AddScheduleSales(ScheduleId{7}, {2, 20'000, 0}, now).has_value());
+        ASSERT_TRUE(uow->AddScheduleSales(ScheduleId{7}, {1, 10'000, 0}, now + 1s).has_value());
+        EXPECT_EQ(TK_OK(uow->FindScheduleSales(ScheduleId{7}))->seats_sold, 3);  // reads its own additions
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto dropped = Begin();
+        ASSERT_TRUE(dropped->AddScheduleSales(ScheduleId{7}, {100, 1, 1}, now).has_value());
+    }
+    {
+        auto uow = Begin();
+        ASSERT_TRUE(uow->AddScheduleSales(ScheduleId{7}, {-1, -10'000, 1}, now + 2s).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin(ports::TxMode::kRead);
+    auto sales = TK_OK(uow->FindScheduleSales(ScheduleId{7})).value();
+    EXPECT_EQ(sales.schedule_id, ScheduleId{7});
+    EXPECT_EQ(sales.seats_sold, 2);
+    EXPECT_EQ(sales.revenue, 20'000);
+    EXPECT_EQ(sales.refunds, 1);
+    EXPECT_EQ(sales.updated_at, now + 2s);
+    EXPECT_FALSE(TK_OK(uow->FindScheduleSales(ScheduleId{8})).has_value());
 }
 
 TEST_P(UnitOfWorkContract, IdempotencyKeysAreUniquePerUser) {

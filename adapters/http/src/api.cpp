@@ -721,6 +721,22 @@ Response AdminOutbox(const Call& call) {
     );
 }
 
+Response AdminScheduleSales(const Call& call) {
+    TK_TRY(admin, call.RequireAdmin());
+    TK_TRY(id, ParseId(call.params[0], "scheduleId"));
+    TK_TRY(sales, call.App().Sales().Get(ScheduleId{*id}));
+    return Json(
+        200,
+        json::object{
+            {"scheduleId", sales->schedule_id.value},
+            {"seatsSold", sales->seats_sold},
+            {"revenue", sales->revenue},
+            {"refunds", sales->refunds},
+            {"updatedAt", sales->updated_at ? Time(*sales->updated_at) : json::value(nullptr)},
+        }
+    );
+}
+
 Response AdminOutboxRetry(const Call& call) {
     TK_TRY(admin, call.RequireAdmin());
     const auto event_id = call.params[0];
@@ -776,6 +792,7 @@ constexpr std::array kRoutes{
     Route{"PUT", "/v1/admin/queues/{concertId}", Runs::kWorker, AdminPutQueue},
     Route{"GET", "/v1/admin/outbox", Runs::kWorker, AdminOutbox},
     Route{"POST", "/v1/admin/outbox/{eventId}/retry", Runs::kWorker, AdminOutboxRetry},
+    Route{"GET", "/v1/admin/schedules/{scheduleId}/sales", Runs::kWorker, AdminScheduleSales},
 };
 
 constexpr int kNoRoute = -1;

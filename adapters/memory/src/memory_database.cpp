@@ -9,6 +9,7 @@
 #include <shared_mutex>
 #include <string>
 #include <ticketing/memory/memory_database.hpp>
+#include <tuple>
 
 namespace ticketing::memory {
 namespace {
@@ -62,6 +63,7 @@ struct MemoryDatabase::State {
     std::map<std::pair<std::int64_t, std::string>, IdempotencyRecord, std::less<>> idempotency;
     std::map<std::pair<std::string, std::string>, Timestamp, std::less<>> inbox;  // -> recorded at
     std::map<std::string, std::uint64_t, std::less<>> fences;
+    std::map<std::int64_t, ScheduleSales> sales;
 
     Index ledger_by_user;
     Index schedules_by_concert;
@@ -421,15 +423,56 @@ public:
         StageNew(outbox_, row);
         return row.id;
     }
-    Result<std::vector<OutboxEvent>> ListPendingOutboxEvents(std::int64_t limit) override {
-        if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
-        std::shared_lock lock(state_->mutex);
-        std::vector<OutboxEvent> out;
-        for (auto id : state_->pending_outbox) {
-            if (static_cast<std::int64_t>(out.size()) == limit) break;
-            out.push_back(state_->outbox.at(id));
+    Result<std::vector<OutboxEvent>> ClaimOutboxEvents(const ports::OutboxClaim& claim) override {
+        if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
+        std::vector<OutboxEvent> due;
+        {
+            std::shared_lock lock(state_->mutex);
+            std::set<std::string_view> seen;  // aggregates with an earlier pending event
+            for (auto id : state_->pending_outbox) {
+                const auto& event = state_->outbox.at(id);
+                if (!seen.insert(event.aggregate).second) continue;
+                if (event.next_attempt_at <= claim.now && event.claim_until <= claim.now) due.push_back(event);
+            }
         }
-        return out;
+        std::sort(due.begin(), due.end(), [](const OutboxEvent& a, const OutboxEvent& b) {
+            return std::tie(a.next_attempt_at, a.id.value) < std::tie(b.next_attempt_at, b.id.value);
+        });
+        if (static_cast<std::int64_t>(due.size()) > claim.limit) due.resize(static_cast<std::size_t>(claim.limit));
+        // Versioned writes: of two claims on one event, the second to commit is ABORTED.
+        for (auto& event : due) {
+            auto claimed = event;
+            claimed.claimed_by = claim.owner;
+            claimed.claim_until = claim.until;
+            if (auto written = Write(state_->outbox, outbox_, claimed, "outbox event"); !written) {
+                return Forward(written.error());
+            }
+            event = outbox_.rows.at(event.id.value);
+        }
+        return due;
+    }
+    Result<std::int64_t> MarkOutboxEvents(std::string_view owner, std::span<const ports::OutboxMark> marks) override {
+        if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
+        std::int64_t marked = 0;
+        for (const auto& mark : marks) {
+            auto current = Read(state_->outbox, outbox_, mark.id.value);
+            if (!current) return Forward(current.error());
+            if (!*current || (*current)->claimed_by != owner || (*current)->status != OutboxStatus::kPending) continue;
+            auto event = **current;
+            event.status = mark.status;
+            if (mark.status != OutboxStatus::kPublished) {
+                event.attempts = mark.attempts;
+                event.next_attempt_at = mark.next_attempt_at;
+                event.last_error = mark.last_error;
+            }
+            event.claimed_by.clear();
+            event.claim_until = Timestamp{};
+            if (auto written = Write(state_->outbox, outbox_, event, "outbox event"); !written) {
+                return Forward(written.error());
+            }
+            ++marked;
+        }
+        return marked;
     }
     Result<std::optional<OutboxEvent>> FindOutboxEvent(std::string_view event_id) override {
         if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
@@ -480,6 +523,27 @@ public:
         return StageDeletes(state_->inbox, deleted_inbox_, limit, [&](Timestamp recorded) {
             return recorded < cutoff;
         });
+    }
+
+    // Projections.
+    Result<std::optional<ScheduleSales>> FindScheduleSales(ScheduleId schedule) override {
+        if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
+        std::optional<ScheduleSales> out;
+        {
+            std::shared_lock lock(state_->mutex);
+            if (auto it = state_->sales.find(schedule.value); it != state_->sales.end()) out = it->second;
+        }
+        if (auto it = new_sales_.find(schedule.value); it != new_sales_.end()) out = Added(out, schedule, it->second);
+        return out;
+    }
+    Result<void> AddScheduleSales(ScheduleId schedule, const SalesDelta& delta, Timestamp at) override {
+        if (auto ok = CheckWritable(); !ok) return ok;
+        auto& staged = new_sales_[schedule.value];
+        staged.first.seats_sold += delta.seats_sold;
+        staged.first.revenue += delta.revenue;
+        staged.first.refunds += delta.refunds;
+        staged.second = at;
+        return {};
     }
 
     // Idempotency.
@@ -801,6 +865,24 @@ private:
             if (auto it = s.fences.find(resource); it != s.fences.end() && it->second == seen) s.fences.erase(it);
         }
         for (const auto& [resource, token] : new_fences_) s.fences[resource] = token;
+        for (const auto& [schedule, added] : new_sales_) {
+            auto it = s.sales.find(schedule);
+            s.sales[schedule] =
+                Added(it == s.sales.end() ? std::nullopt : std::optional{it->second}, ScheduleId{schedule}, added);
+        }
+    }
+
+    static ScheduleSales Added(
+        const std::optional<ScheduleSales>& base, ScheduleId schedule, const std::pair<SalesDelta, Timestamp>& added
+    ) {
+        ScheduleSales out;
+        out.schedule_id = schedule;
+        if (base) out = *base;
+        out.seats_sold += added.first.seats_sold;
+        out.revenue += added.first.revenue;
+        out.refunds += added.first.refunds;
+        out.updated_at = added.second;
+        return out;
     }
 
     std::shared_ptr<State> state_;
@@ -823,7 +905,8 @@ private:
     std::set<std::pair<std::string, std::string>, std::less<>> deleted_inbox_;
     std::set<std::int64_t, std::less<>> deleted_outbox_;
     std::map<std::string, std::uint64_t, std::less<>> new_fences_;
-    std::map<std::string, std::uint64_t, std::less<>> deleted_fences_;  // -> the token seen
+    std::map<std::string, std::uint64_t, std::less<>> deleted_fences_;    // -> the token seen
+    std::map<std::int64_t, std::pair<SalesDelta, Timestamp>> new_sales_;  // -> additions, last stamp
 };
 
 }  // namespace

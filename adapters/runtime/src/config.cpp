@@ -125,6 +125,11 @@ Result<void> CheckHostPorts(std::string_view list, bool allow_empty) {
     return {};
 }
 
+Result<void> NonEmpty(std::string_view v) {
+    if (v.empty()) return tl::unexpected(Invalid("must not be empty"));
+    return {};
+}
+
 Option Text(
     std::string key,
     std::string help,
@@ -202,15 +207,7 @@ std::vector<Option> MakeOptions() {
             &Config::listen,
             [](std::string_view v) { return CheckHostPorts(v, false); }
         ),
-        Text(
-            "data_dir",
-            "directory of the embedded SQLite file and the event log",
-            &Config::data_dir,
-            [](std::string_view v) -> Result<void> {
-                if (v.empty()) return tl::unexpected(Invalid("must not be empty"));
-                return {};
-            }
-        ),
+        Text("data_dir", "directory of the embedded SQLite file and the event log", &Config::data_dir, NonEmpty),
         Text(
             "database",
             "database URL; empty: SQLite file in the data dir (sqlite:///path.db, mysql://user:pass@host:port/db)",
@@ -241,6 +238,41 @@ std::vector<Option> MakeOptions() {
             "Kafka brokers (host:port[,host:port]); empty: events go to the event log",
             &Config::kafka,
             [](std::string_view v) { return CheckHostPorts(v, true); }
+        ),
+        Text("kafka_topic", "topic the outbox is relayed to", &Config::kafka_topic, NonEmpty),
+        Text("kafka_group", "consumer group of the sales projection", &Config::kafka_group, NonEmpty),
+        {{"kafka_client",
+          {},
+          {},
+          "further librdkafka properties, key=value[,key=value] (e.g. security.protocol=ssl)",
+          false,
+          true,
+          {}},
+         [](Config& c, std::string_view v) -> Result<void> {
+             std::map<std::string, std::string> properties;
+             for (std::size_t start = 0; start < v.size();) {
+                 const auto end = std::min(v.find(',', start), v.size());
+                 const auto item = v.substr(start, end - start);
+                 const auto eq = item.find('=');
+                 if (eq == std::string_view::npos || eq == 0) {
+                     return tl::unexpected(Invalid("expected key=value[,key=value], got '" + std::string(item) + "'"));
+                 }
+                 properties[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+                 start = end + 1;
+             }
+             c.kafka_client = std::move(properties);
+             return {};
+         },
+         [](const Config& c) {
+             std::string out;
+             for (const auto& [key, value] : c.kafka_client) out += (out.empty() ? "" : ",") + key + "=" + value;
+             return out;
+         }},
+        Duration(
+            "kafka_delivery_timeout",
+            "how long a relayed event waits for the broker's acknowledgement before it counts as failed",
+            TICKETING_FIELD(kafka_delivery_timeout),
+            Millis{100}
         ),
         Text(
             "event_log",
@@ -343,6 +375,11 @@ std::vector<Option> MakeOptions() {
         ),
         Duration("outbox.backoff_base", "first republish backoff", TICKETING_FIELD(settings.outbox.backoff_base)),
         Duration("outbox.backoff_max", "republish backoff cap", TICKETING_FIELD(settings.outbox.backoff_max)),
+        Duration(
+            "outbox.claim_ttl",
+            "a relay's claim on a batch; a relay lost before marking it is republished after this",
+            TICKETING_FIELD(settings.outbox.claim_ttl)
+        ),
         Duration(
             "idempotency_ttl",
             "how long an Idempotency-Key replays its response",

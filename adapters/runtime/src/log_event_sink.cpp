@@ -18,20 +18,26 @@ LogEventSink::~LogEventSink() {
     std::fclose(file_);
 }
 
-Result<void> LogEventSink::Publish(const OutboxEvent& event) {
-    std::string line = JsonWriter()
-                           .Field("eventId", event.event_id)
-                           .Field("type", event.type)
-                           .Field("aggregate", event.aggregate)
-                           .Field("createdAt", FormatRfc3339(event.created_at))
-                           .RawField("payload", event.payload.empty() ? "null" : event.payload)
-                           .Done() +
-                       "\n";
-    std::lock_guard lock(mutex_);
-    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
-        return MakeError(Errc::kUnavailable, std::string("cannot write the event log: ") + std::strerror(errno));
+std::vector<Result<void>> LogEventSink::PublishBatch(std::span<const OutboxEvent> events) {
+    std::string lines;
+    for (const auto& event : events) {
+        lines += JsonWriter()
+                     .Field("eventId", event.event_id)
+                     .Field("type", event.type)
+                     .Field("aggregate", event.aggregate)
+                     .Field("createdAt", FormatRfc3339(event.created_at))
+                     .RawField("payload", event.payload.empty() ? "null" : event.payload)
+                     .Done();
+        lines += '\n';
     }
-    return {};
+    Result<void> written;
+    {
+        std::lock_guard lock(mutex_);
+        if (std::fwrite(lines.data(), 1, lines.size(), file_) != lines.size() || std::fflush(file_) != 0) {
+            written = MakeError(Errc::kUnavailable, std::string("cannot write the event log: ") + std::strerror(errno));
+        }
+    }
+    return std::vector<Result<void>>(events.size(), written);
 }
 
 }  // namespace ticketing::runtime

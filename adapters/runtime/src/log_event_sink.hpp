@@ -8,8 +8,8 @@
 
 namespace ticketing::runtime {
 
-/// The embedded default's event sink: one JSON line per event appended to a file, flushed before
-/// Publish returns, so the outbox drains without Kafka. Thread-safe.
+/// The embedded default's event sink: one JSON line per event appended to a file, flushed (once per
+/// batch) before PublishBatch returns, so the outbox drains without Kafka. Thread-safe.
 class LogEventSink final : public ports::EventSink {
 public:
     /// UNAVAILABLE when the file cannot be opened for appending.
@@ -18,7 +18,7 @@ public:
     LogEventSink(const LogEventSink&) = delete;
     LogEventSink& operator=(const LogEventSink&) = delete;
 
-    Result<void> Publish(const OutboxEvent& event) override;
+    std::vector<Result<void>> PublishBatch(std::span<const OutboxEvent> events) override;
 
 private:
     explicit LogEventSink(std::FILE* file) : file_(file) {}

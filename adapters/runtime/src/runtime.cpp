@@ -6,6 +6,8 @@
 #include <optional>
 #include <thread>
 #include <ticketing/app/system.hpp>
+#include <ticketing/kafka/kafka_consumer.hpp>
+#include <ticketing/kafka/kafka_event_sink.hpp>
 #include <ticketing/memory/memory_catalog_cache.hpp>
 #include <ticketing/memory/memory_lock.hpp>
 #include <ticketing/memory/memory_queue_store.hpp>
@@ -18,18 +20,20 @@
 #include <ticketing/sql/sql_lease_lock.hpp>
 
 #include "log_event_sink.hpp"
+#include "projecting_sink.hpp"
 
 namespace ticketing::runtime {
 namespace {
 
 /// A background job: every `interval` it tries to take the job's lease and, holding it, runs `work`.
 /// The lease is kept (and renewed by the lock) between runs, so one instance does the work while the
-/// others skip; a stopped instance releases it, a crashed one loses it when its TTL passes.
+/// others skip; a stopped instance releases it, a crashed one loses it when its TTL passes. Without
+/// a lock (`lock` null) every instance runs it: work that shares itself out (a consumer group).
 class Job {
 public:
     using Work = std::function<Result<std::int64_t>()>;  ///< returns the items it processed
 
-    Job(std::string name, Millis interval, ports::DistributedLock& lock, Millis lease_ttl, Work work)
+    Job(std::string name, Millis interval, ports::DistributedLock* lock, Millis lease_ttl, Work work)
         : name_(std::move(name)), interval_(interval), lock_(lock), lease_ttl_(lease_ttl), work_(std::move(work)) {
         status_.name = name_;
     }
@@ -71,9 +75,9 @@ private:
     }
 
     void RunOnce(std::unique_ptr<ports::Lease>& lease) {
-        if (!lease || !lease->Held()) {
+        if (lock_ != nullptr && (!lease || !lease->Held())) {
             lease.reset();
-            auto acquired = lock_.Acquire({"job:" + name_}, lease_ttl_, Millis{0});
+            auto acquired = lock_->Acquire({"job:" + name_}, lease_ttl_, Millis{0});
             if (!acquired) {
                 std::lock_guard lock(mutex_);
                 if (acquired.error().code == Errc::kConflict) {
@@ -99,7 +103,7 @@ private:
 
     const std::string name_;
     const Millis interval_;
-    ports::DistributedLock& lock_;
+    ports::DistributedLock* lock_;
     const Millis lease_ttl_;
     const Work work_;
     mutable std::mutex mutex_;
@@ -133,6 +137,18 @@ Probe PingRedis(redis::RedisClient& client) {
 
 /// Holds expired per run of the expiry job, and in one database round trip of the relay.
 constexpr std::int64_t kExpiryBatch = 500;
+/// Messages the sales consumer handles per poll, and how long a poll waits for the first.
+constexpr std::int64_t kConsumeBatch = 500;
+constexpr Millis kConsumeWait{200};
+
+kafka::KafkaOptions KafkaOptionsOf(const Config& c) {
+    return {
+        .brokers = c.kafka,
+        .topic = c.kafka_topic,
+        .client = c.kafka_client,
+        .delivery_timeout = c.kafka_delivery_timeout,
+    };
+}
 
 }  // namespace
 
@@ -150,7 +166,9 @@ struct Runtime::State {
     ports::DistributedLock* job_lock{nullptr};
     std::unique_ptr<sql::SqlLeaseLock> sql_lease_lock;
     std::unique_ptr<ports::CatalogCache> cache;
-    std::unique_ptr<ports::EventSink> sink;
+    std::unique_ptr<LogEventSink> event_log;
+    std::unique_ptr<ports::EventSink> sink;          ///< the relay's: Kafka, or the event log and the projection
+    std::unique_ptr<kafka::KafkaConsumer> consumer;  ///< the sales consumer's, opened by its job
     std::optional<Ticketing> app;
     std::vector<std::unique_ptr<Job>> jobs;
 };
@@ -195,12 +213,6 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
             std::make_unique<redis::RedisCatalogCache>(state->redis, redis::RedisCatalogCacheOptions{c.redis_prefix});
     }
 
-    auto sink = LogEventSink::Open(
-        c.event_log.empty() ? (std::filesystem::path(c.data_dir) / "events.log").string() : c.event_log
-    );
-    if (!sink) return Forward(sink.error());
-    state->sink = std::move(*sink);
-
     auto app = Ticketing::Create(
         Backends{
             .db = *state->db,
@@ -215,15 +227,37 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(Config config) {
     );
     if (!app) return Forward(app.error());
     state->app.emplace(std::move(*app));
+
+    if (c.kafka.empty()) {
+        // No broker to consume back from: the relay's one code path feeds the projection in process,
+        // once the event is in the log, through the same inbox a Kafka consumer uses.
+        auto log = LogEventSink::Open(
+            c.event_log.empty() ? (std::filesystem::path(c.data_dir) / "events.log").string() : c.event_log
+        );
+        if (!log) return Forward(log.error());
+        state->event_log = std::move(*log);
+        state->sink = std::make_unique<ProjectingSink>(*state->event_log, state->app->Sales());
+    } else {
+        if (c.kafka_delivery_timeout >= c.settings.outbox.claim_ttl) {
+            return MakeError(
+                Errc::kInvalidArgument,
+                "kafka_delivery_timeout must be below outbox.claim_ttl: a batch still in flight would be claimed again"
+            );
+        }
+        auto sink = kafka::KafkaEventSink::Open(KafkaOptionsOf(c));
+        if (!sink) return Forward(sink.error());
+        state->sink = std::move(*sink);
+    }
     return std::unique_ptr<Runtime>(new Runtime(std::move(state)));
 }
 
 Runtime::Runtime(std::unique_ptr<State> state) : state_(std::move(state)) {
     State& s = *state_;
     const JobSettings& jobs = s.config.jobs;
-    auto add = [&](std::string name, Millis interval, Job::Work work) {
-        s.jobs.push_back(std::make_unique<Job>(std::move(name), interval, *s.job_lock, jobs.lease_ttl, std::move(work))
-        );
+    auto add = [&](std::string name, Millis interval, Job::Work work, bool leased = true) {
+        s.jobs.push_back(std::make_unique<Job>(
+            std::move(name), interval, leased ? s.job_lock : nullptr, jobs.lease_ttl, std::move(work)
+        ));
     };
     add("admission", jobs.admission_interval, [&s] { return s.app->Queue().TickAll(); });
     add("hold_expiry", jobs.hold_expiry_interval, [&s]() -> Result<std::int64_t> {
@@ -246,6 +280,36 @@ Runtime::Runtime(std::unique_ptr<State> state) : state_(std::move(state)) {
             if (handled < s.config.jobs.outbox_batch || relayed->failed > 0) return total;
         }
     });
+    if (!s.config.kafka.empty()) {
+        // Every instance consumes: the consumer group shares the partitions out among them.
+        add(
+            "sales_consumer",
+            jobs.outbox_relay_interval,
+            [&s]() -> Result<std::int64_t> {
+                if (!s.consumer) {
+                    auto opened = kafka::KafkaConsumer::Open(KafkaOptionsOf(s.config), s.config.kafka_group);
+                    if (!opened) return Forward(opened.error());
+                    s.consumer = std::move(*opened);
+                }
+                std::int64_t total = 0;
+                for (;;) {
+                    auto consumed = s.consumer->Poll(
+                        [&s](const OutboxEvent& event) -> Result<void> {
+                            auto applied = s.app->Sales().Apply(event);
+                            if (!applied) return Forward(applied.error());
+                            return {};
+                        },
+                        kConsumeBatch,
+                        kConsumeWait
+                    );
+                    if (!consumed) return Forward(consumed.error());
+                    total += consumed->handled;
+                    if (consumed->handled + consumed->skipped < kConsumeBatch) return total;
+                }
+            },
+            false
+        );
+    }
     add("retention", jobs.retention_interval, [&s]() -> Result<std::int64_t> {
         auto deleted = s.app->Retention().RunOnce(s.config.settings.retention);
         if (!deleted) return Forward(deleted.error());

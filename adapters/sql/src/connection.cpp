@@ -167,7 +167,12 @@ const Dialect& SqliteDialect() {
         "BEGIN",
         "BEGIN IMMEDIATE",
         "",
+        "",
         "INSERT INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at) ON CONFLICT DO NOTHING",
+        "INSERT INTO schedule_sales (schedule_id, seats_sold, revenue, refunds, updated_at) VALUES (:schedule, "
+        ":seats, :revenue, :refunds, :at) ON CONFLICT (schedule_id) DO UPDATE SET seats_sold = seats_sold + "
+        "excluded.seats_sold, revenue = revenue + excluded.revenue, refunds = refunds + excluded.refunds, "
+        "updated_at = excluded.updated_at",
         " ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token)",
         "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {where} LIMIT :n)",
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
@@ -189,7 +194,11 @@ const Dialect& MysqlDialect() {
         "START TRANSACTION",
         "START TRANSACTION",
         " FOR UPDATE",
+        " FOR UPDATE SKIP LOCKED",
         "INSERT IGNORE INTO inbox (consumer, event_id, recorded_at) VALUES (:consumer, :event, :at)",
+        "INSERT INTO schedule_sales (schedule_id, seats_sold, revenue, refunds, updated_at) VALUES (:schedule, "
+        ":seats, :revenue, :refunds, :at) ON DUPLICATE KEY UPDATE seats_sold = seats_sold + VALUES(seats_sold), "
+        "revenue = revenue + VALUES(revenue), refunds = refunds + VALUES(refunds), updated_at = VALUES(updated_at)",
         " ON DUPLICATE KEY UPDATE token = GREATEST(token, VALUES(token))",
         "DELETE FROM {table} WHERE {where} LIMIT :n",
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "

@@ -30,9 +30,13 @@ struct Dialect {
     std::string_view begin_pessimistic;
     /// Appended to the `*ForUpdate` reads of a pessimistic unit of work ("" on SQLite, see above).
     std::string_view for_update;
+    /// Appended to the relay's claim: rows another claim is locking are skipped, not waited for.
+    std::string_view for_update_skip_locked;
     /// Records an inbox row unless it is there: 1 affected row when new, 0 when a duplicate. MySQL's
     /// INSERT IGNORE would also truncate a too-long value: RecordInbox refuses those first.
     std::string_view inbox_insert;
+    /// Adds :seats, :revenue, :refunds to :schedule's sales row (created from zero) and stamps :at.
+    std::string_view sales_upsert;
     /// Appended to `INSERT INTO lock_fence (resource, token) VALUES ...`: keeps max(stored, new) per
     /// resource. The statement then returns what is stored (RETURNING: SQLite 3.35, MariaDB 10.5).
     std::string_view fence_upsert;

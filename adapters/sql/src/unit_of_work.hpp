@@ -71,13 +71,18 @@ public:
 
     // Outbox and inbox: outbox_repository.cpp.
     Result<OutboxEventId> InsertOutboxEvent(const OutboxEvent& e) override;
-    Result<std::vector<OutboxEvent>> ListPendingOutboxEvents(std::int64_t limit) override;
+    Result<std::vector<OutboxEvent>> ClaimOutboxEvents(const ports::OutboxClaim& claim) override;
+    Result<std::int64_t> MarkOutboxEvents(std::string_view owner, std::span<const ports::OutboxMark> marks) override;
     Result<std::optional<OutboxEvent>> FindOutboxEvent(std::string_view event_id) override;
     Result<void> UpdateOutboxEvent(const OutboxEvent& e) override;
     Result<ports::OutboxCounts> CountOutbox() override;
     Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) override;
     Result<std::int64_t> DeletePublishedOutboxBefore(Timestamp cutoff, std::int64_t limit) override;
     Result<std::int64_t> DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) override;
+
+    // Projections: projection_repository.cpp.
+    Result<std::optional<ScheduleSales>> FindScheduleSales(ScheduleId schedule) override;
+    Result<void> AddScheduleSales(ScheduleId schedule, const SalesDelta& delta, Timestamp at) override;
 
     // Idempotency: idempotency_repository.cpp.
     Result<std::optional<IdempotencyRecord>> FindIdempotency(UserId user, std::string_view key) override;

@@ -11,6 +11,7 @@
 #include <ticketing/app/queue_service.hpp>
 #include <ticketing/app/reservation_service.hpp>
 #include <ticketing/app/retention_service.hpp>
+#include <ticketing/app/sales_projection.hpp>
 #include <ticketing/app/settings.hpp>
 #include <ticketing/ports/distributed_lock.hpp>
 
@@ -49,6 +50,8 @@ public:
     OutboxService& Outbox();
     /// Trims the bookkeeping tables; run it with GetSettings().retention.
     RetentionService& Retention();
+    /// Per-schedule sales from payment events: what the event consumer feeds.
+    SalesProjection& Sales();
 
 private:
     struct Services;

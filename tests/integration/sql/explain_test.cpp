@@ -42,7 +42,14 @@ std::vector<HotQuery> HotQueries() {
         {"seats of a hold",
          "SELECT seat_id FROM reservation_seat WHERE reservation_id = 7 ORDER BY position",
          "PRIMARY"},
-        {"pending outbox", "SELECT id, payload FROM outbox WHERE status = 0 ORDER BY id LIMIT 100", "outbox_status"},
+        {"due outbox events",
+         "SELECT id, payload FROM outbox o WHERE status = 0 AND next_attempt_at <= 5000 AND claim_until <= 5000 AND "
+         "id = (SELECT MIN(e.id) FROM outbox e WHERE e.aggregate = o.aggregate AND e.status = 0) "
+         "ORDER BY next_attempt_at, id LIMIT 100 FOR UPDATE SKIP LOCKED",
+         "outbox_due,outbox_aggregate"},
+        {"oldest pending outbox event",
+         "SELECT created_at FROM outbox WHERE status = 0 ORDER BY created_at LIMIT 1",
+         "outbox_status_created"},
         {"outbox by event id", "SELECT id FROM outbox WHERE event_id = 'e77'", "outbox_event_id"},
         {"ledger of a user",
          "SELECT id, amount FROM ledger WHERE user_id = 7 AND id < 9223372036854775807 ORDER BY id DESC LIMIT 30",
@@ -70,7 +77,9 @@ void Seed(soci::session& sql) {
     sql << "INSERT INTO reservation_seat (reservation_id, position, seat_id, number, price) "
            "SELECT seq, 0, seq, 1, 1000 FROM seq_1_to_10000";
     sql << "INSERT INTO outbox (event_id, aggregate, type, payload, status, created_at, next_attempt_at, last_error) "
-           "SELECT CONCAT('e', seq), 'payment:1', 'payment.completed', '{}', IF(seq % 100 = 0, 0, 1), seq, seq, '' "
+           "SELECT CONCAT('e', seq), CONCAT('payment:', seq DIV 2), 'payment.completed', '{}', IF(seq % 100 = 0, 0, "
+           "1), seq, "
+           "seq, '' "
            "FROM seq_1_to_10000";
     sql << "INSERT INTO ledger (user_id, type, amount, balance_after, created_at) "
            "SELECT seq % 1000, 0, 100, 100, seq FROM seq_1_to_10000";

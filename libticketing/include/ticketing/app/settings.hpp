@@ -41,6 +41,9 @@ struct OutboxSettings {
     std::int32_t max_attempts{10};
     Millis backoff_base{1s};
     Millis backoff_max{5min};
+    /// How long a relay's claim on a batch lasts: a relay that dies between publishing and marking
+    /// leaves its events to the next claim after this (they are published again).
+    Millis claim_ttl{30s};
 };
 
 /// How long finished records are kept (RetentionService). Each table is trimmed in batches of

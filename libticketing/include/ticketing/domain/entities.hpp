@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <ticketing/domain/ids.hpp>
 #include <ticketing/domain/money.hpp>
@@ -152,6 +153,25 @@ struct OutboxEvent {
     Timestamp next_attempt_at;
     std::string last_error;
     Version version{0};
+    /// The relay holding it (ClaimOutboxEvents) until `claim_until`; empty when unclaimed.
+    std::string claimed_by;
+    Timestamp claim_until;
+};
+
+/// The sales projection of one schedule, built from payment events (SalesProjection).
+struct ScheduleSales {
+    ScheduleId schedule_id;
+    std::int64_t seats_sold{0};           ///< seats paid for and not refunded
+    Money revenue{0};                     ///< payments minus refunds
+    std::int64_t refunds{0};              ///< refunded payments
+    std::optional<Timestamp> updated_at;  ///< the last event applied; none before the first
+};
+
+/// What one payment event adds to its schedule's sales.
+struct SalesDelta {
+    std::int64_t seats_sold{0};
+    Money revenue{0};
+    std::int64_t refunds{0};
 };
 
 /// What an Idempotency-Key stored: the request's fingerprint and enough of the result to replay it.

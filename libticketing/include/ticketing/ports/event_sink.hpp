@@ -1,7 +1,9 @@
 #pragma once
 
+#include <span>
 #include <ticketing/domain/entities.hpp>
 #include <ticketing/error.hpp>
+#include <vector>
 
 namespace ticketing::ports {
 
@@ -9,8 +11,9 @@ namespace ticketing::ports {
 class EventSink {
 public:
     virtual ~EventSink() = default;
-    /// Returns once the event is durably accepted; an error means it may or may not have been.
-    virtual Result<void> Publish(const OutboxEvent& event) = 0;
+    /// Publishes a batch and returns each event's outcome, in order, once every one is known: ok
+    /// means durably accepted; an error means it may or may not have been (it is published again).
+    virtual std::vector<Result<void>> PublishBatch(std::span<const OutboxEvent> events) = 0;
 };
 
 }  // namespace ticketing::ports

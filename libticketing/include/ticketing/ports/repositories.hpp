@@ -135,12 +135,38 @@ struct OutboxCounts {
     std::optional<Timestamp> oldest_pending_at;
 };
 
+/// A relay's claim on due events (ClaimOutboxEvents).
+struct OutboxClaim {
+    std::string owner;  ///< unique per claim: only its holder marks the events
+    Timestamp now;
+    Timestamp until;  ///< the claim lapses then, and the events can be claimed again
+    std::int64_t limit{0};
+};
+
+/// What a relay learnt about one event it claimed. A kPublished mark changes the status only.
+struct OutboxMark {
+    OutboxEventId id;
+    OutboxStatus status{OutboxStatus::kPending};  ///< kPending: failed, retried at next_attempt_at
+    std::int32_t attempts{0};
+    Timestamp next_attempt_at;
+    std::string last_error;
+};
+
 class OutboxRepository {
 public:
     virtual ~OutboxRepository() = default;
     virtual Result<OutboxEventId> InsertOutboxEvent(const OutboxEvent& event) = 0;
-    /// PENDING events in store order, due or not (the relay keeps each aggregate's order).
-    virtual Result<std::vector<OutboxEvent>> ListPendingOutboxEvents(std::int64_t limit) = 0;
+    /// Claims up to `limit` PENDING events that are due (`next_attempt_at <= now`) and not claimed
+    /// (`claim_until <= now`), by due time then id, stamping `owner` and `until` on them. Only the
+    /// first PENDING event of each aggregate (by id) is claimable, so an aggregate's events go out
+    /// in commit order, one per claim. Rows another unit of work is claiming are skipped, not
+    /// waited for (MariaDB `FOR UPDATE SKIP LOCKED`; SQLite and memory serialize claims): two
+    /// relays never hold the same event. Run it in a pessimistic unit of work and commit.
+    virtual Result<std::vector<OutboxEvent>> ClaimOutboxEvents(const OutboxClaim& claim) = 0;
+    /// Applies every mark, in one statement, to its event if `owner` still holds its claim (a lapsed
+    /// claim taken by another relay is left alone), and releases the claim. Returns the events marked.
+    /// Run it in a pessimistic unit of work (SQLite then waits for a claim instead of losing to it).
+    virtual Result<std::int64_t> MarkOutboxEvents(std::string_view owner, std::span<const OutboxMark> marks) = 0;
     virtual Result<std::optional<OutboxEvent>> FindOutboxEvent(std::string_view event_id) = 0;
     virtual Result<void> UpdateOutboxEvent(const OutboxEvent& event) = 0;
     virtual Result<OutboxCounts> CountOutbox() = 0;
@@ -151,6 +177,16 @@ public:
     virtual Result<std::int64_t> DeletePublishedOutboxBefore(Timestamp cutoff, std::int64_t limit) = 0;
     /// Retention: inbox rows recorded before `cutoff`. A consumer de-duplicates only within that age.
     virtual Result<std::int64_t> DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) = 0;
+};
+
+/// The read models that event consumers build (in the same transaction as their inbox row).
+class ProjectionRepository {
+public:
+    virtual ~ProjectionRepository() = default;
+    virtual Result<std::optional<ScheduleSales>> FindScheduleSales(ScheduleId schedule) = 0;
+    /// Adds `delta` to the schedule's sales (a row from zero the first time) in one statement, so
+    /// concurrent consumers never lose an addition; stamps `at`.
+    virtual Result<void> AddScheduleSales(ScheduleId schedule, const SalesDelta& delta, Timestamp at) = 0;
 };
 
 class IdempotencyRepository {

@@ -20,6 +20,7 @@ class UnitOfWork : public UserRepository,
                    public ReservationRepository,
                    public PaymentRepository,
                    public OutboxRepository,
+                   public ProjectionRepository,
                    public IdempotencyRepository,
                    public FenceRepository {
 public:

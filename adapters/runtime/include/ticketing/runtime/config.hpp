@@ -35,8 +35,16 @@ struct Config {
     std::string redis;
     /// Prepended to every Redis key, so several deployments (or tests) share one server.
     std::string redis_prefix{"ticketing:"};
-    /// Empty: events are relayed to `event_log`. Or "host:port[,host:port]".
+    /// Empty: events are relayed to `event_log` and applied to the sales projection in process. Or
+    /// "host:port[,host:port]": relayed to Kafka and consumed back from it by the sales consumer.
     std::string kafka;
+    std::string kafka_topic{"ticketing.events"};
+    /// The consumer group of the sales projection: its instances share the topic's partitions.
+    std::string kafka_group{"ticketing-sales"};
+    /// Further librdkafka client properties (security.protocol, sasl.*, …), for producer and consumer.
+    std::map<std::string, std::string> kafka_client;
+    /// How long a relayed event may wait for the broker's acknowledgement; below outbox.claim_ttl.
+    Millis kafka_delivery_timeout{10s};
     /// The file the log sink appends events to, one JSON line each; empty: `<data_dir>/events.log`.
     std::string event_log;
     /// Empty: the admin API is off.

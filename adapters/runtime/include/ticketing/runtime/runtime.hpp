@@ -52,7 +52,8 @@ struct Gauges {
 
 /// Runs of one background job in this process.
 struct JobStatus {
-    std::string name;         ///< "admission", "hold_expiry", "outbox_relay", "retention"
+    /// "admission", "hold_expiry", "outbox_relay", "sales_consumer" (with Kafka), "retention"
+    std::string name;
     std::int64_t runs{0};     ///< runs that did the work (held the lease)
     std::int64_t skipped{0};  ///< runs that found another instance holding the lease
     std::int64_t failures{0};
@@ -78,7 +79,8 @@ public:
 
     /// The schema the database is at (Open has migrated it).
     Result<SchemaInfo> Schema();
-    /// Where the outbox relay job publishes (the event log), for a relay run by hand.
+    /// Where the outbox relay job publishes, for a relay run by hand: Kafka when configured, else the
+    /// event log followed by the sales projection.
     ports::EventSink& Sink();
 
     /// Every configured backend, reached now. Blocking (bounded by the backends' timeouts).
@@ -91,8 +93,9 @@ public:
     /// only when the database has no concert yet. Returns whether it seeded.
     Result<bool> SeedDemo();
 
-    /// Starts the background jobs (admission, hold expiry, outbox relay, retention) on their own
-    /// threads; each run is guarded by a lease so that N instances do the work once.
+    /// Starts the background jobs (admission, hold expiry, outbox relay, the sales consumer when Kafka
+    /// is configured, retention) on their own threads; each run is guarded by a lease so that N
+    /// instances do the work once, but the sales consumer, which the consumer group shares out.
     void StartJobs();
     /// Stops them, waiting for a run in progress. Idempotent; the destructor calls it.
     void StopJobs();

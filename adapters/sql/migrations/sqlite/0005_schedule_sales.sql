@@ -1,0 +1,8 @@
+-- The sales projection (SalesProjection), one row per schedule, fed by payment events through the inbox.
+CREATE TABLE schedule_sales (
+    schedule_id BIGINT NOT NULL PRIMARY KEY,
+    seats_sold BIGINT NOT NULL,
+    revenue BIGINT NOT NULL,
+    refunds BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
