@@ -198,8 +198,9 @@ test('a buyer goes from the concert list to tickets', async ({ main }) => {
   await expectText(page.locator('li.schedule'), '20 of 20 seats left', 'seats left');
   await snap(page, '03-schedules');
   // Thirty people just ahead, five admitted a second: the buyer waits a few ticks.
-  const ahead = await Promise.all(Array.from({ length: 30 }, (_, i) => createUser(main, `ahead${i}`)));
-  for (const id of ahead) await call(main, 'POST', `/v1/concerts/${concertId}/queue`, { userId: id });
+  const ahead = await Promise.all(Array.from({ length: 30 }, (_, i) => createUser(main, `ahead${i}`, 100_000)));
+  const tokens = [];
+  for (const id of ahead) tokens.push((await call(main, 'POST', `/v1/concerts/${concertId}/queue`, { userId: id })).token);
   await page.locator(`button[data-schedule="${scheduleId}"]`).click();
 
   await expectText(page.locator('h1'), 'You are in the waiting room', 'the waiting room');
@@ -208,9 +209,24 @@ test('a buyer goes from the concert list to tickets', async ({ main }) => {
   expect(position >= 1, `a position, got ${position}`);
   await expectText(page.locator('#queue-eta'), /minute|min/, 'an estimated wait');
   await snap(page, '04-waiting-room');
+  // Again once the line moved (the progress bar then shows it), unless the buyer is admitted first.
+  await page.waitForFunction(
+    (first) => Number(document.querySelector('#queue-position')?.textContent) < first || document.querySelector('#seat-grid'),
+    position,
+    { timeout: kWait }
+  );
+  if (await page.locator('#queue-position').count()) await snap(page, '04-waiting-room');
 
   await admittedToSeats(page);
   await expectText(page.locator('.message.success'), 'It is your turn', 'the admission notice');
+  // Two of the people ahead buy meanwhile: one holds 11 and 12, one pays for 15 and 16; the map follows.
+  const { seats } = await call(main, 'GET', `/v1/schedules/${scheduleId}/seats`, undefined, tokens[0]);
+  const ids = (...numbers) => numbers.map((n) => seats.find((x) => x.number === n).id);
+  await call(main, 'POST', '/v1/reservations', { scheduleId, seatIds: ids(11, 12) }, tokens[0]);
+  const paid = await call(main, 'POST', '/v1/reservations', { scheduleId, seatIds: ids(15, 16) }, tokens[1]);
+  await call(main, 'POST', '/v1/payments', { reservationId: paid.id }, tokens[1]);
+  await seat(page, 11).and(page.locator('.held')).waitFor({ timeout: kWait });
+  await seat(page, 15).and(page.locator('.sold')).waitFor({ timeout: kWait });
   await expectText(page.locator('#turn-ends'), /Your turn ends in \d+:\d\d/, 'the turn countdown');
   // The keyboard alone: focus a seat, press Enter/Space.
   await seat(page, 3).focus();

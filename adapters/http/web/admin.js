@@ -47,7 +47,7 @@ addLabels({
     'admin.pause': 'Pause the queue',
     'admin.resume': 'Resume the queue',
     'admin.chart': 'Admissions per minute',
-    'admin.chartNow': '{n}/min now',
+    'admin.chartNow': '{n}/min now · measured since this page opened',
     'admin.chartWait': 'The chart fills as the dashboard samples the queue.',
     'admin.limits': 'Limits',
     'admin.maxActive': 'Most active at once',
@@ -95,7 +95,7 @@ addLabels({
     'admin.pause': '대기열 일시 정지',
     'admin.resume': '대기열 재개',
     'admin.chart': '분당 입장 수',
-    'admin.chartNow': '현재 분당 {n}명',
+    'admin.chartNow': '현재 분당 {n}명 · 이 페이지를 연 뒤부터 측정',
     'admin.chartWait': '대시보드가 대기열을 측정하는 동안 차트가 채워집니다.',
     'admin.limits': '한도',
     'admin.maxActive': '동시 입장 최대',
@@ -179,14 +179,20 @@ function svg(tag, attrs = {}, text) {
   return el;
 }
 
+/** The smallest 1, 2 or 5 × 10^k at or above `value`: an axis that ends on a round number. */
+function niceCeiling(value) {
+  const power = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= value);
+}
+
 /**
  * Admissions per minute over the last kChartMinutes, from the samples of admittedTotal the dashboard took:
  * each point is the rate over the minute before it (or over the samples there are, early on).
  */
 function drawChart(chart, history) {
-  const width = 600;
-  const height = 160;
-  const pad = { left: 40, right: 12, top: 12, bottom: 24 };
+  const width = 400;
+  const height = 150;
+  const pad = { left: 36, right: 14, top: 12, bottom: 24 };
   const now = Date.now();
   const from = now - kChartMinutes * 60_000;
   const points = [];
@@ -198,7 +204,7 @@ function drawChart(chart, history) {
     const rate = ((at.admitted - base.admitted) / Math.max(1, at.t - base.t)) * 60_000;
     if (at.t >= from) points.push({ t: at.t, rate: Math.max(0, rate) });
   }
-  const top = Math.max(10, ...points.map((p) => p.rate)) * 1.1;
+  const top = niceCeiling(Math.max(10, ...points.map((p) => p.rate)));
   const x = (time) => pad.left + ((time - from) / (now - from)) * (width - pad.left - pad.right);
   const y = (rate) => height - pad.bottom - (rate / top) * (height - pad.top - pad.bottom);
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img' });

@@ -55,6 +55,7 @@ addLabels({
     'queue.etaMinutes': 'about {minutes} min',
     'queue.progress': 'Progress to the front',
     'queue.nextCheck': 'Next update in {seconds} s',
+    'queue.pausedShort': 'Paused',
     'queue.paused': 'The queue is paused by the organiser. You keep your place; it moves again when they resume.',
     'queue.leave': 'Leave the queue',
     'queue.left': 'You left the queue.',
@@ -73,11 +74,14 @@ addLabels({
     'seats.seatLabel': 'Seat {number}, {status}',
     'seats.none': 'No seats picked yet.',
     'seats.picked': 'Seats {numbers} · {amount}',
+    'seats.pickedOne': 'Seat {numbers} · {amount}',
     'seats.hold': 'Hold these seats',
     'seats.taken': 'Sorry, seat {numbers} was just taken by someone else. The map is updated: please pick again.',
     'seats.goToHold': 'Go to my held seats',
     'hold.title': 'Your seats are held',
+    'hold.expiredTitle': 'Your hold has expired',
     'hold.seats': 'Seats {numbers}',
+    'hold.seatsOne': 'Seat {numbers}',
     'hold.amount': 'Total {amount}',
     'hold.timeLeft': 'Time left to pay',
     'hold.expired': 'Your hold expired and the seats were released. You can pick seats again.',
@@ -139,6 +143,7 @@ addLabels({
     'queue.etaMinutes': '약 {minutes}분',
     'queue.progress': '입장까지 진행률',
     'queue.nextCheck': '{seconds}초 후 새로 고침',
+    'queue.pausedShort': '일시 정지',
     'queue.paused': '주최 측이 대기열을 일시 정지했습니다. 순서는 그대로 유지되며 재개되면 다시 진행됩니다.',
     'queue.leave': '대기열 나가기',
     'queue.left': '대기열에서 나왔습니다.',
@@ -157,11 +162,14 @@ addLabels({
     'seats.seatLabel': '{number}번 좌석, {status}',
     'seats.none': '아직 선택한 좌석이 없습니다.',
     'seats.picked': '{numbers}번 좌석 · {amount}',
+    'seats.pickedOne': '{numbers}번 좌석 · {amount}',
     'seats.hold': '이 좌석 선점하기',
     'seats.taken': '죄송합니다. {numbers}번 좌석을 방금 다른 분이 잡았습니다. 배치도를 새로 고쳤으니 다시 선택해 주세요.',
     'seats.goToHold': '선점한 좌석으로 가기',
     'hold.title': '좌석을 선점했습니다',
+    'hold.expiredTitle': '좌석 선점 시간이 끝났습니다',
     'hold.seats': '{numbers}번 좌석',
+    'hold.seatsOne': '{numbers}번 좌석',
     'hold.amount': '합계 {amount}',
     'hold.timeLeft': '결제 남은 시간',
     'hold.expired': '선점 시간이 끝나 좌석이 해제되었습니다. 좌석을 다시 선택할 수 있습니다.',
@@ -283,6 +291,7 @@ function route() {
     hold: () => needUser(() => holdView(id(a), id(b))),
     tickets: () => needUser(() => ticketsView()),
   };
+  main.dataset.view = name in views ? name : '';
   (views[name] ?? views[''])();
   main.focus({ preventScroll: true });
 }
@@ -603,10 +612,10 @@ async function waitingView(concertId, scheduleId) {
     const first = Math.max(Number(sessionStorage.getItem(firstKey)) || 0, status.position);
     sessionStorage.setItem(firstKey, String(first));
     position.textContent = status.position.toLocaleString();
-    progress.value = first <= 1 ? 100 : Math.round(((first - status.position) / (first - 1)) * 100);
+    progress.value = Math.round(((first - status.position) / first) * 100);
     fill(paused, status.paused ? message('warning', t('queue.paused')) : null);
     eta.textContent = status.paused
-      ? '–'
+      ? t('queue.pausedShort')
       : status.estimatedWaitSeconds < 60
         ? t('queue.etaSoon')
         : t('queue.etaMinutes', { minutes: Math.ceil(status.estimatedWaitSeconds / 60) });
@@ -688,7 +697,7 @@ async function seatsView(concertId, scheduleId) {
     );
     if (focused) grid.querySelector(`[data-seat="${focused}"]`)?.focus();
     summary.textContent = picked.length
-      ? t('seats.picked', {
+      ? t(picked.length === 1 ? 'seats.pickedOne' : 'seats.picked', {
           numbers: picked.map((s) => s.number).join(', '),
           amount: won(picked.reduce((sum, s) => sum + s.price, 0)),
         })
@@ -827,7 +836,9 @@ async function holdView(concertId, reservationId) {
     renderWho();
   };
 
+  const heading = h('h1', {}, t('hold.title'));
   const expired = () => {
+    heading.textContent = t('hold.expiredTitle');
     timer.textContent = clock(0);
     timeBar.value = 0;
     payButton.disabled = true;
@@ -840,7 +851,7 @@ async function holdView(concertId, reservationId) {
   fill(
     main,
     h('p', { class: 'concert-title muted' }, title),
-    h('h1', {}, t('hold.title')),
+    heading,
     messages,
     h(
       'div',
@@ -848,7 +859,7 @@ async function holdView(concertId, reservationId) {
       h('p', { class: 'label' }, t('hold.timeLeft')),
       timer,
       timeBar,
-      h('p', { id: 'held-seats' }, t('hold.seats', { numbers: hold.seats.map((s) => s.number).join(', ') })),
+      h('p', { id: 'held-seats' }, t(hold.seats.length === 1 ? 'hold.seatsOne' : 'hold.seats', { numbers: hold.seats.map((s) => s.number).join(', ') })),
       h('p', { class: 'price' }, t('hold.amount', { amount: won(hold.amount) }))
     ),
     h('div', { class: 'card' }, balanceText, shortfall, chargeForm),
