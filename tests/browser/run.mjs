@@ -276,16 +276,20 @@ test('two buyers pick the same seat: one holds it, the other is told and sees th
   await joinFromSchedules(b, main, concertId, scheduleId);
   await Promise.all([admittedToSeats(a), admittedToSeats(b)]);
   await seat(a, 7).click();
+  await seat(a, 6).click();
   await seat(b, 7).click();
   await seat(b, 8).click();
-  await a.locator('#hold-button').click();
-  await expectText(a.locator('h1'), 'Your seats are held', 'the first buyer holds');
-  await b.locator('#hold-button').click();
-  await expectText(b.locator('.message.error'), 'seat 7 was just taken by someone else', 'the second buyer is told');
-  await seat(b, 7).and(b.locator('.held')).waitFor({ timeout: kWait });
-  expect(await seat(b, 7).isDisabled(), 'seat 7 cannot be picked any more');
-  expect((await seat(b, 8).getAttribute('aria-pressed')) === 'true', 'the other pick is kept');
-  await snap(b, '09-seat-taken');
+  // Both press at once: one request wins, whichever it is.
+  await Promise.all([a.locator('#hold-button').click(), b.locator('#hold-button').click()]);
+  const held = (page) => page.locator('h1', { hasText: 'Your seats are held' }).waitFor({ timeout: kWait }).then(() => page);
+  const winner = await Promise.any([held(a), held(b)]);
+  const [loser, kept] = winner === a ? [b, 8] : [a, 6];
+  await expectText(loser.locator('.message.error'), 'seat 7 was just taken by someone else', 'the other buyer is told');
+  await seat(loser, 7).and(loser.locator('.held')).waitFor({ timeout: kWait });
+  expect(await seat(loser, 7).isDisabled(), 'seat 7 cannot be picked any more');
+  expect((await seat(loser, kept).getAttribute('aria-pressed')) === 'true', 'the other pick is kept');
+  expect((await loser.locator('h1').textContent()) === 'Pick your seats', 'the other buyer holds nothing');
+  await snap(loser, '09-seat-taken');
 });
 
 test('a hold left alone expires: the countdown reaches zero and the seats are free again', async ({ short }) => {

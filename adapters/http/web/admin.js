@@ -9,6 +9,7 @@ import {
   fill,
   h,
   languageButton,
+  message,
   onLanguageChange,
   t,
   won,
@@ -123,10 +124,6 @@ let key = sessionStorage.getItem(kKey);
 let refresher = null;
 const concerts = new Map(); // id → the card's parts, built once and updated in place (forms keep their input)
 const histories = new Map(); // id → samples of admittedTotal, kept across rebuilds (a language switch)
-
-function message(kind, text) {
-  return h('p', { class: `message ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
-}
 
 function keyView(error) {
   clearInterval(refresher);

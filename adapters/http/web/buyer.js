@@ -11,6 +11,7 @@ import {
   fill,
   h,
   languageButton,
+  message,
   newKey,
   onLanguageChange,
   t,
@@ -255,10 +256,6 @@ function go(hash, { replace = false } = {}) {
   if (location.hash === hash) route();
   else if (replace) location.replace(hash);
   else location.hash = hash;
-}
-
-function message(kind, text) {
-  return h('p', { class: `message ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }
 
 /** A message area a view writes to: errors as alerts, the rest as polite status. */
@@ -731,6 +728,7 @@ async function seatsView(concertId, scheduleId) {
     const lost = seats.filter((s) => selected.has(s.id) && s.status !== 'AVAILABLE');
     for (const s of lost) selected.delete(s.id);
     render();
+    if (lost.length) messages.show('error', t('seats.taken', { numbers: lost.map((s) => s.number).join(', ') }));
     return lost;
   };
 
@@ -744,9 +742,8 @@ async function seatsView(concertId, scheduleId) {
     } catch (error) {
       if (!current(mine)) return;
       if (error.code === 'SEAT_UNAVAILABLE') {
-        const lost = await load();
-        const numbers = lost.map((s) => s.number).join(', ');
-        messages.show('error', numbers ? t('seats.taken', { numbers }) : errorText(error));
+        // The reload names the seats that were taken; a seat held and freed again meanwhile is not.
+        if ((await load()).length === 0) messages.show('error', errorText(error));
       } else if (error.code === 'UNAUTHENTICATED') {
         tokenEnded(concertId, scheduleId);
       } else if (error.code === 'HOLD_EXISTS' && sessionStorage.getItem(`ticketing.hold.${token}`)) {

@@ -21,6 +21,11 @@ function append(el, children) {
   }
 }
 
+/** A message line: errors as alerts (read out at once), the rest as status. */
+export function message(kind, text) {
+  return h('p', { class: `message ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+}
+
 /** Replaces the children of `el`. */
 export function fill(el, ...children) {
   el.replaceChildren();
