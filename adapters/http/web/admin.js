@@ -397,17 +397,19 @@ async function refresh(view) {
     const id = Number(sample.labels.concert);
     if (id > 0 && !titles.has(id)) titles.set(id, t('admin.concert', { id }));
   }
+  // Cards are placed in id order before their numbers arrive, so the page does not reorder itself.
+  for (const [id, title] of [...titles].sort(([a], [b]) => a - b)) {
+    if (concerts.has(id)) continue;
+    concerts.set(id, concertCard(id, title));
+    view.concerts.append(concerts.get(id).element);
+  }
   await Promise.all(
-    [...titles].map(async ([id, title]) => {
+    [...titles.keys()].map(async (id) => {
       try {
         const [stats, { items }] = await Promise.all([
           api('GET', `/v1/admin/queues/${id}`, { bearer: key }),
           api('GET', `/v1/concerts/${id}/schedules`),
         ]);
-        if (!concerts.has(id)) {
-          concerts.set(id, concertCard(id, title));
-          view.concerts.append(concerts.get(id).element);
-        }
         concerts.get(id).update(stats, items);
       } catch (error) {
         fill(view.status, message('error', errorText(error)));
