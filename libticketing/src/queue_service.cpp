@@ -16,7 +16,7 @@ QueueService::QueueService(const Context& ctx)
 QueueService::~QueueService() = default;
 
 QueuePosition QueueService::ToPosition(const TokenView& view) const {
-    QueuePosition out{view.info, 0};
+    QueuePosition out{view.info, 0, view.settings.paused};
     if (view.info.status == TokenStatus::kWaiting) {
         out.estimated_wait_seconds =
             EstimateWaitSeconds(view.info.position, view.settings, view.next_tick_at, ctx_.clock.Now());

@@ -204,8 +204,10 @@ TEST_F(QueueRules, GateAnswersUnauthenticatedNotAdmittedOrAGrant) {
     const auto user = W().NewUser();
     auto token = TK_OK(App().Queue().Join(concert, user)).position.info.token;
     TK_EXPECT_ERROR(App().Queue().Authorize(token), Errc::kNotAdmitted);
+    EXPECT_TRUE(TK_OK(App().Queue().Status(token)).paused);  // the waiting room tells the buyer
     pause.paused = false;
     TK_OK(App().Queue().UpdateSettings(concert, pause));
+    EXPECT_FALSE(TK_OK(App().Queue().Status(token)).paused);
     TK_OK(App().Queue().Tick(concert));
     auto grant = TK_OK(App().Queue().Authorize(token));
     EXPECT_EQ(grant.user_id, user);

@@ -15,6 +15,7 @@
 #include <ticketing/http/server.hpp>
 
 #include "embedded.hpp"
+#include "web.hpp"
 
 namespace ticketing::http {
 
@@ -357,6 +358,18 @@ Response OpenApi(const Call&) {
     return Response{200, std::string(OpenApiDocument())};
 }
 
+Response BuyerPage(const Call& call) {
+    return WebFile("index.html", call.request.if_none_match);
+}
+
+Response AdminPage(const Call& call) {
+    return WebFile("admin.html", call.request.if_none_match);
+}
+
+Response Asset(const Call& call) {
+    return WebFile(call.params[0], call.request.if_none_match);
+}
+
 Response CreateUser(const Call& call) {
     TK_TRY(body, Body::Parse(call.request.body, {"name"}));
     TK_TRY(name, body->String("name"));
@@ -464,6 +477,7 @@ json::object PositionJson(const Call& call, const QueuePosition& position) {
     out["position"] = info.position;
     out["estimatedWaitSeconds"] = estimate.wait_seconds;
     out["pollAfterSeconds"] = estimate.poll_after_seconds;
+    out["paused"] = position.paused;
     return out;
 }
 
@@ -536,7 +550,14 @@ Response SeatMapRoute(const Call& call) {
             {"status", ToString(seat.status)},
         });
     }
-    return Json(200, json::object{{"scheduleId", map->schedule.id.value}, {"seats", std::move(seats)}});
+    return Json(
+        200,
+        json::object{
+            {"scheduleId", map->schedule.id.value},
+            {"maxSeatsPerReservation", call.runtime.GetConfig().settings.reservation.max_seats_per_reservation},
+            {"seats", std::move(seats)},
+        }
+    );
 }
 
 Response Hold(const Call& call) {
@@ -793,6 +814,9 @@ constexpr std::array kRoutes{
     Route{"GET", "/v1/admin/outbox", Runs::kWorker, AdminOutbox},
     Route{"POST", "/v1/admin/outbox/{eventId}/retry", Runs::kWorker, AdminOutboxRetry},
     Route{"GET", "/v1/admin/schedules/{scheduleId}/sales", Runs::kWorker, AdminScheduleSales},
+    Route{"GET", "/", Runs::kInline, BuyerPage},
+    Route{"GET", "/admin", Runs::kInline, AdminPage},
+    Route{"GET", "/assets/{file}", Runs::kInline, Asset},
 };
 
 constexpr int kNoRoute = -1;

@@ -18,6 +18,7 @@ struct Request {
     std::string body;
     std::optional<std::string> authorization;
     std::optional<std::string> idempotency_key;
+    std::optional<std::string> if_none_match;  ///< the pages: revalidation of a cached file
     std::string content_type;
 };
 

@@ -188,6 +188,9 @@ Request ToRequest(bhttp::request<bhttp::string_body>& message) {
     if (const auto it = message.find("Idempotency-Key"); it != message.end()) {
         request.idempotency_key = std::string(it->value());
     }
+    if (const auto it = message.find(bhttp::field::if_none_match); it != message.end()) {
+        request.if_none_match = std::string(it->value());
+    }
     request.body = std::move(message.body());
     return request;
 }

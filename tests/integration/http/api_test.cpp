@@ -147,6 +147,7 @@ TEST_F(HttpApiTest, WholeFlowJoinHoldChargePayTicketsRefund) {
 
     auto map = api_.Get("/v1/schedules/" + std::to_string(concert.schedules[0]) + "/seats", Bearer(token));
     EXPECT_EQ(map.Json().at("seats").as_array().at(0).at("status"), "HELD");
+    EXPECT_EQ(map.Json().at("maxSeatsPerReservation"), 10);
 
     EXPECT_ERROR(api_.Pay(token, reservation), 409, "INSUFFICIENT_BALANCE");
     api_.Charge(user, 5000);
@@ -255,6 +256,7 @@ TEST_F(HttpApiTest, TokenRoutesCheck401Then403Then400ThenBusiness) {
     auto status = api_.Get("/v1/queue/me", Bearer(waiting));
     EXPECT_EQ(status.Json().at("status"), "WAITING");
     EXPECT_TRUE(status.Json().as_object().contains("pollAfterSeconds"));
+    EXPECT_EQ(status.Json().at("paused"), true);  // the queue `waiting` is in is paused
     EXPECT_ERROR(api_.Post("/v1/reservations", bad_body, Bearer(waiting)), 403, "NOT_ADMITTED");
     EXPECT_ERROR(api_.Get("/v1/schedules/abc/seats", Bearer(waiting)), 403, "NOT_ADMITTED");
     EXPECT_ERROR(api_.Post("/v1/payments", "[]", Bearer(waiting)), 403, "NOT_ADMITTED");

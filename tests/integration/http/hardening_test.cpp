@@ -108,7 +108,14 @@ TEST_F(HttpHardeningTest, BadPathIdsAre400) {
 
 TEST_F(HttpHardeningTest, UnknownRoutesAndMethods) {
     for (const std::string path :
-         {"/", "/admin", "/v2/users", "/v1/users/1", "/v1/users/1/balance/", "/healthz/x", "//healthz"}) {
+         {"/admin/x",
+          "/assets/",
+          "/assets/nothing.js",
+          "/v2/users",
+          "/v1/users/1",
+          "/v1/users/1/balance/",
+          "/healthz/x",
+          "//healthz"}) {
         auto r = Send(Port(), "GET", path);
         EXPECT_EQ(r.status, 404) << path;
         EXPECT_EQ(r.ErrorCode(), "NOT_FOUND") << path;

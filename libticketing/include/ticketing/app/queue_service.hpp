@@ -18,6 +18,7 @@ class KnownIds;
 struct QueuePosition {
     TokenInfo info;
     std::int64_t estimated_wait_seconds{0};  ///< 0 once ACTIVE
+    bool paused{false};                      ///< the operator paused admissions to this concert
 };
 
 struct JoinResult {
