@@ -11,7 +11,9 @@ Result<OutboxStats> OutboxService::Stats() {
     if (!uow) return Forward(uow.error());
     auto counts = (*uow)->CountOutbox();
     if (!counts) return Forward(counts.error());
-    OutboxStats out{counts->pending, counts->dead, 0};
+    auto dead_events = (*uow)->ListDeadOutboxEvents(OutboxStats::kDeadEventsListed);
+    if (!dead_events) return Forward(dead_events.error());
+    OutboxStats out{counts->pending, counts->dead, 0, std::move(*dead_events)};
     if (counts->oldest_pending_at) {
         out.oldest_pending_age_seconds = std::max<std::int64_t>(
             0, std::chrono::floor<Seconds>(ctx_.clock.Now() - *counts->oldest_pending_at).count()

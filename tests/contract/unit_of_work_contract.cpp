@@ -440,6 +440,43 @@ std::vector<std::string> EventIds(const std::vector<OutboxEvent>& events) {
     return out;
 }
 
+TEST_P(UnitOfWorkContract, ListDeadOutboxEventsNewestFirstAndBounded) {
+    const auto now = clock_.Now();
+    {
+        auto uow = Begin();
+        // "same" is created with "newer": the id breaks the tie. "live" stays pending.
+        for (const auto& [id, created] : std::vector<std::pair<std::string, Timestamp>>{
+                 {"old", now}, {"newer", now + 2s}, {"same", now + 2s}, {"live", now + 5s}, {"mid", now + 1s}}) {
+            TK_OK(uow->InsertOutboxEvent(NewEvent(id, "agg:" + id, created, now)));
+        }
+        EXPECT_TRUE(TK_OK(uow->ListDeadOutboxEvents(10)).empty());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin();
+        for (const auto* id : {"old", "newer", "same", "mid"}) {
+            auto event = TK_OK(uow->FindOutboxEvent(id)).value();
+            event.status = OutboxStatus::kDead;
+            event.attempts = 10;
+            event.last_error = std::string("broker refused ") + id;
+            ASSERT_TRUE(uow->UpdateOutboxEvent(event).has_value());
+        }
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    auto uow = Begin();
+    const auto all = TK_OK(uow->ListDeadOutboxEvents(10));
+    EXPECT_EQ(EventIds(all), (std::vector<std::string>{"same", "newer", "mid", "old"}));
+    ASSERT_FALSE(all.empty());
+    EXPECT_EQ(all[0].status, OutboxStatus::kDead);
+    EXPECT_EQ(all[0].attempts, 10);
+    EXPECT_EQ(all[0].last_error, "broker refused same");
+    EXPECT_EQ(all[0].type, "payment.completed");
+    EXPECT_EQ(all[0].aggregate, "agg:same");
+    EXPECT_EQ(all[0].created_at, now + 2s);
+    EXPECT_EQ(EventIds(TK_OK(uow->ListDeadOutboxEvents(2))), (std::vector<std::string>{"same", "newer"}));
+    EXPECT_TRUE(TK_OK(uow->ListDeadOutboxEvents(0)).empty());
+}
+
 TEST_P(UnitOfWorkContract, ClaimTakesDueEventsByDueTimeAndTheFirstOfEachAggregate) {
     const auto now = clock_.Now();
     {

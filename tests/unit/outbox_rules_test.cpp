@@ -108,13 +108,21 @@ TEST_F(OutboxRules, AnOperatorRetriesADeadEvent) {
         TK_OK(App().Outbox().RelayOnce(sink_, 100));
         W().Clock().Advance(10min);
     }
-    ASSERT_EQ(TK_OK(App().Outbox().Stats()).dead, 1);
+    auto stats = TK_OK(App().Outbox().Stats());
+    ASSERT_EQ(stats.dead, 1);
     const auto event_id = sink_.attempted.at(0);
+    // The operator finds the id to retry in the stats.
+    ASSERT_EQ(stats.dead_events.size(), 1U);
+    EXPECT_EQ(stats.dead_events[0].event_id, event_id);
+    EXPECT_EQ(stats.dead_events[0].status, OutboxStatus::kDead);
+    EXPECT_EQ(stats.dead_events[0].attempts, 3);
+    EXPECT_FALSE(stats.dead_events[0].last_error.empty());
     TK_EXPECT_ERROR(App().Outbox().Retry("no-such-event"), Errc::kNotFound);
     sink_.failing = false;
     EXPECT_EQ(TK_OK(App().Outbox().RelayOnce(sink_, 100)).published, 0);  // dead stays dead
     ASSERT_TRUE(App().Outbox().Retry(event_id));
     TK_EXPECT_ERROR(App().Outbox().Retry(event_id), Errc::kConflict);  // pending again, not dead
+    EXPECT_TRUE(TK_OK(App().Outbox().Stats()).dead_events.empty());
     EXPECT_EQ(TK_OK(App().Outbox().RelayOnce(sink_, 100)).published, 1);
     EXPECT_EQ(sink_.published.at(0).event_id, event_id);
 }

@@ -308,16 +308,27 @@ void AddHoldsAndOutbox(CLI::App& app, Request& request) {
 
     auto* outbox = app.add_subcommand("outbox", "the transactional outbox");
     outbox->require_subcommand(1);
-    outbox->add_subcommand("stats", "pending and dead events, age of the oldest pending")->callback([&request] {
-        request.run = WithRuntime([](runtime::Runtime& rt) -> Result<json::value> {
-            auto stats = rt.App().Outbox().Stats();
-            if (!stats) return Forward(stats.error());
-            return json::object{
-                {"pending", stats->pending},
-                {"dead", stats->dead},
-                {"oldest_pending_age_s", stats->oldest_pending_age_seconds}};
+    outbox->add_subcommand("stats", "pending and dead events, age of the oldest pending, the newest dead events")
+        ->callback([&request] {
+            request.run = WithRuntime([](runtime::Runtime& rt) -> Result<json::value> {
+                auto stats = rt.App().Outbox().Stats();
+                if (!stats) return Forward(stats.error());
+                json::array dead_events;
+                for (const auto& e : stats->dead_events) {
+                    dead_events.push_back(json::object{
+                        {"event", e.event_id},
+                        {"type", e.type},
+                        {"aggregate", e.aggregate},
+                        {"attempts", e.attempts},
+                        {"last_error", e.last_error}});
+                }
+                return json::object{
+                    {"pending", stats->pending},
+                    {"dead", stats->dead},
+                    {"oldest_pending_age_s", stats->oldest_pending_age_seconds},
+                    {"dead_events", std::move(dead_events)}};
+            });
         });
-    });
     outbox
         ->add_subcommand("relay", "one relay pass now, through the configured sink (jobs.outbox_batch events at most)")
         ->callback([&request] {

@@ -732,12 +732,23 @@ Response AdminPutQueue(const Call& call) {
 Response AdminOutbox(const Call& call) {
     TK_TRY(admin, call.RequireAdmin());
     TK_TRY(stats, call.App().Outbox().Stats());
+    json::array dead_events;
+    for (const auto& event : stats->dead_events) {
+        dead_events.push_back(json::object{
+            {"eventId", event.event_id},
+            {"type", event.type},
+            {"aggregate", event.aggregate},
+            {"attempts", event.attempts},
+            {"lastError", event.last_error},
+        });
+    }
     return Json(
         200,
         json::object{
             {"pending", stats->pending},
             {"dead", stats->dead},
             {"oldestPendingAgeSeconds", stats->oldest_pending_age_seconds},
+            {"deadEvents", std::move(dead_events)},
         }
     );
 }

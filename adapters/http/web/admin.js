@@ -388,6 +388,23 @@ async function refresh(view) {
   view.pending.textContent = outbox.pending;
   view.dead.textContent = outbox.dead;
   view.oldest.textContent = t('admin.seconds', { n: outbox.oldestPendingAgeSeconds });
+  // The newest dead events, each with its own Retry: no id to copy by hand. Text nodes only (h()).
+  fill(
+    view.deadEvents,
+    outbox.deadEvents.map((e) =>
+      h(
+        'li',
+        {},
+        h('code', {}, e.eventId),
+        ` ${e.type} · ${e.aggregate} · ${e.lastError} `,
+        h(
+          'button',
+          { type: 'button', class: 'secondary small', onclick: () => view.retry(e.eventId) },
+          t('admin.retry')
+        )
+      )
+    )
+  );
   view.holds.textContent = samples(metrics, 'ticketing_holds_active')[0]?.value ?? 0;
   view.sold.textContent = samples(metrics, 'ticketing_seats_sold_total')[0]?.value ?? 0;
 
@@ -425,6 +442,7 @@ function dashboard() {
     pending: h('p', { class: 'big', id: 'outbox-pending' }),
     dead: h('p', { class: 'big', id: 'outbox-dead' }),
     oldest: h('p', { class: 'big', id: 'outbox-oldest' }),
+    deadEvents: h('ul', { id: 'dead-events' }),
     holds: h('p', { class: 'big', id: 'holds-active' }),
     sold: h('p', { class: 'big', id: 'seats-sold' }),
     concerts: h('div', { class: 'concert-list', id: 'concerts' }),
@@ -432,19 +450,22 @@ function dashboard() {
   };
   const retryInput = h('input', { id: 'retry-event', autocomplete: 'off', required: true, maxlength: 64 });
   const retryMessages = h('div', { 'aria-live': 'polite' });
-  const retry = async (event) => {
-    event.preventDefault();
-    const id = retryInput.value.trim();
+  view.retry = async (id) => {
     try {
       await api('POST', `/v1/admin/outbox/${encodeURIComponent(id)}/retry`, { bearer: key });
       fill(retryMessages, message('success', t('admin.retried', { id })));
       retryInput.value = '';
+      await refresh(view);
     } catch (error) {
       fill(
         retryMessages,
         message('error', errorText(error, { NOT_FOUND: 'admin.retryNotFound', INVALID_ARGUMENT: 'admin.retryBad' }))
       );
     }
+  };
+  const retry = (event) => {
+    event.preventDefault();
+    return view.retry(retryInput.value.trim());
   };
   const signOut = () => {
     sessionStorage.removeItem(kKey);
@@ -482,6 +503,7 @@ function dashboard() {
           stat(t('admin.dead'), view.dead),
           stat(t('admin.oldest'), view.oldest)
         ),
+        view.deadEvents,
         h(
           'form',
           { onsubmit: retry },

@@ -499,6 +499,20 @@ public:
         }
         return out;
     }
+    Result<std::vector<OutboxEvent>> ListDeadOutboxEvents(std::int64_t limit) override {
+        if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
+        std::vector<OutboxEvent> out;
+        {
+            std::shared_lock lock(state_->mutex);
+            for (auto id : state_->dead_outbox) out.push_back(state_->outbox.at(id));
+        }
+        std::sort(out.begin(), out.end(), [](const OutboxEvent& a, const OutboxEvent& b) {
+            return std::tie(a.created_at, a.id.value) > std::tie(b.created_at, b.id.value);
+        });
+        const auto keep = static_cast<std::size_t>(std::max<std::int64_t>(limit, 0));
+        if (out.size() > keep) out.resize(keep);
+        return out;
+    }
     Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) override {
         if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
         std::pair<std::string, std::string> key{consumer, event_id};

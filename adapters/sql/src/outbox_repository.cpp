@@ -232,6 +232,21 @@ Result<ports::OutboxCounts> SqlUnitOfWork::CountOutbox() {
     });
 }
 
+Result<std::vector<OutboxEvent>> SqlUnitOfWork::ListDeadOutboxEvents(std::int64_t limit) {
+    return Read<std::vector<OutboxEvent>>(
+        "list dead outbox events",
+        [&](soci::session& sql) -> Result<std::vector<OutboxEvent>> {
+            // outbox_status_created (status, created_at), walked backwards: no scan of the dead.
+            return Select<OutboxRow>(
+                sql,
+                SelectFrom<OutboxRow>("outbox", "WHERE status = :dead ORDER BY created_at DESC, id DESC LIMIT :n"),
+                kOutboxDead,
+                limit
+            );
+        }
+    );
+}
+
 Result<bool> SqlUnitOfWork::RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) {
     if (consumer.size() > kMaxInboxKey || event_id.size() > kMaxInboxKey) {
         return MakeError(Errc::kInvalidArgument, "inbox consumer and event id are at most 191 bytes");

@@ -76,6 +76,7 @@ public:
     Result<std::optional<OutboxEvent>> FindOutboxEvent(std::string_view event_id) override;
     Result<void> UpdateOutboxEvent(const OutboxEvent& e) override;
     Result<ports::OutboxCounts> CountOutbox() override;
+    Result<std::vector<OutboxEvent>> ListDeadOutboxEvents(std::int64_t limit) override;
     Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) override;
     Result<std::int64_t> DeletePublishedOutboxBefore(Timestamp cutoff, std::int64_t limit) override;
     Result<std::int64_t> DeleteInboxBefore(Timestamp cutoff, std::int64_t limit) override;

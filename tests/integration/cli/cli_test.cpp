@@ -102,6 +102,7 @@ TEST_F(CliTest, AnOperatorsDayOnTheEmbeddedDefault) {
     auto outbox = Run("outbox stats --json");
     ASSERT_EQ(outbox.code, 0) << outbox.err;
     EXPECT_CONTAINS(outbox.out, R"("pending":0)");
+    EXPECT_CONTAINS(outbox.out, R"("dead_events":[])");
     EXPECT_EQ(Run("outbox relay").code, 0);
     EXPECT_EQ(Run("holds expire").code, 0);
 

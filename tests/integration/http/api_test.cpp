@@ -364,6 +364,9 @@ TEST_F(HttpApiTest, AdminRoutes) {
     for (const char* field : {"pending", "dead", "oldestPendingAgeSeconds"}) {
         EXPECT_TRUE(outbox.Json().as_object().contains(field)) << field;
     }
+    // No event failed here: the list is there, and empty.
+    ASSERT_TRUE(outbox.Json().as_object().contains("deadEvents"));
+    EXPECT_TRUE(outbox.Json().at("deadEvents").as_array().empty());
     EXPECT_ERROR(
         api_.Post("/v1/admin/outbox/00000000-0000-0000-0000-000000000000/retry", "", Bearer(kAdminKey)),
         404,

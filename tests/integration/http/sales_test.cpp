@@ -1,6 +1,7 @@
 // GET /v1/admin/schedules/{id}/sales end to end: a payment and a refund made through ticketing-server
 // show up in the sales projection — on the embedded default (the relay feeds it behind the event log)
 // and with Kafka (librdkafka's mock cluster in this process: relay, topic, consumer group, inbox).
+#include <algorithm>
 #include <filesystem>
 #include <ticketing/kafka/mock_cluster.hpp>
 
@@ -106,6 +107,61 @@ TEST(HttpSales, WithKafkaThePaymentAndRefundComeBackThroughTheConsumer) {
         std::filesystem::exists(server.DataDir() + "/events.log") &&
         std::filesystem::file_size(server.DataDir() + "/events.log") > 0
     );
+}
+
+TEST(HttpSales, EventsThatDieWhileKafkaIsDownAreListedAndRetriedByTheirIds) {
+    auto cluster = kafka::MockCluster::Start(1, "ticketing.events", 4);
+    ASSERT_TRUE(cluster.has_value()) << cluster.error().message;
+    ServerProcess server(
+        {"--admin-key",
+         kAdminKey,
+         "--queue-tick-interval",
+         "1s",
+         "--jobs-outbox-relay-interval",
+         "100ms",
+         "--outbox-max-attempts",
+         "1",
+         "--kafka-delivery-timeout",
+         "500ms",
+         "--kafka",
+         (*cluster)->BootstrapServers()}
+    );
+    Api api(server);
+    (*cluster)->SetBrokersDown(true);
+    const auto schedule = PayTwiceRefundOnce(api);
+    // Three events, each dead after its one attempt.
+    HttpResponse outbox;
+    const auto until = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < until) {
+        outbox = api.Get("/v1/admin/outbox", Bearer(kAdminKey));
+        ASSERT_EQ(outbox.status, 200) << outbox.body;
+        if (Int(outbox.Json(), "dead") == 3) break;
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(Int(outbox.Json(), "dead"), 3) << outbox.body;
+    const json::array dead = outbox.Json().at("deadEvents").as_array();  // a copy: Json() parses anew
+    ASSERT_EQ(dead.size(), 3U) << outbox.body;
+    std::vector<std::string> types;
+    for (const auto& event : dead) {
+        EXPECT_EQ(Int(event, "attempts"), 1) << outbox.body;
+        EXPECT_FALSE(event.at("lastError").as_string().empty()) << outbox.body;
+        EXPECT_TRUE(event.at("aggregate").as_string().starts_with("payment:")) << outbox.body;
+        types.emplace_back(event.at("type").as_string());
+    }
+    std::sort(types.begin(), types.end());
+    EXPECT_EQ(types, (std::vector<std::string>{"payment.completed", "payment.completed", "payment.refunded"}));
+
+    // Kafka is back: the ids from the list are all an operator needs.
+    (*cluster)->SetBrokersDown(false);
+    for (const auto& event : dead) {
+        const std::string id(event.at("eventId").as_string());
+        auto retried = api.Post("/v1/admin/outbox/" + id + "/retry", "", Bearer(kAdminKey));
+        EXPECT_EQ(retried.status, 200) << retried.body;
+    }
+    ExpectProjected(api, schedule);
+    outbox = api.Get("/v1/admin/outbox", Bearer(kAdminKey));
+    EXPECT_EQ(Int(outbox.Json(), "dead"), 0) << outbox.body;
+    EXPECT_TRUE(outbox.Json().at("deadEvents").as_array().empty()) << outbox.body;
 }
 
 }  // namespace

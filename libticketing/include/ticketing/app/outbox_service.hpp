@@ -4,13 +4,17 @@
 #include <string_view>
 #include <ticketing/app/context.hpp>
 #include <ticketing/ports/event_sink.hpp>
+#include <vector>
 
 namespace ticketing {
 
 struct OutboxStats {
+    /// How many dead events `dead_events` lists at most: enough to find one to retry.
+    static constexpr std::int64_t kDeadEventsListed = 20;
     std::int64_t pending{0};
     std::int64_t dead{0};
     std::int64_t oldest_pending_age_seconds{0};
+    std::vector<OutboxEvent> dead_events;  ///< newest first, at most kDeadEventsListed
 };
 
 struct RelayOutcome {
@@ -27,6 +31,7 @@ class OutboxService {
 public:
     explicit OutboxService(const Context& ctx) : ctx_(ctx) {}
 
+    /// Counts, and the newest dead events (the ids `Retry` takes).
     Result<OutboxStats> Stats();
     /// A DEAD event goes back to PENDING, due now. NOT_FOUND, or CONFLICT when it is not dead.
     Result<void> Retry(std::string_view event_id);

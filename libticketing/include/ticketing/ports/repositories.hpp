@@ -170,6 +170,8 @@ public:
     virtual Result<std::optional<OutboxEvent>> FindOutboxEvent(std::string_view event_id) = 0;
     virtual Result<void> UpdateOutboxEvent(const OutboxEvent& event) = 0;
     virtual Result<OutboxCounts> CountOutbox() = 0;
+    /// Up to `limit` DEAD events, newest first (by creation, then id): what an operator may retry.
+    virtual Result<std::vector<OutboxEvent>> ListDeadOutboxEvents(std::int64_t limit) = 0;
     /// True the first time `consumer` records `event_id`, false after (the consumer's inbox).
     virtual Result<bool> RecordInbox(std::string_view consumer, std::string_view event_id, Timestamp now) = 0;
 
