@@ -28,17 +28,51 @@ Result<JoinResult> QueueService::Join(ConcertId concert, UserId user) {
     auto exists = UserExists(user);
     if (!exists) return Forward(exists.error());
     if (!*exists) return MakeError(Errc::kNotFound, "user " + std::to_string(user.value) + " not found");
-    if (!known_concerts_->Contains(concert.value)) {
-        auto found = internal::RequireFound(
-            internal::CatalogReader(ctx_).FindConcert(concert), "concert " + std::to_string(concert.value)
-        );
-        if (!found) return Forward(found.error());
-        known_concerts_->Add(concert.value);
+    const QueueJoin join{concert, user};
+    return std::move(JoinMany({&join, 1}).front());
+}
+
+std::vector<Result<JoinResult>> QueueService::JoinMany(std::span<const QueueJoin> joins) {
+    std::vector<bool> known(joins.size());
+    std::vector<UserId> unknown;
+    for (std::size_t i = 0; i < joins.size(); ++i) {
+        known[i] = known_users_->Contains(joins[i].user.value);
+        if (!known[i]) unknown.push_back(joins[i].user);
     }
-    const auto token = MakeQueueToken(concert, ctx_.random.Token());
-    auto joined = ctx_.queue.Join(concert, user, token, ctx_.clock.Now(), ctx_.settings.queue);
-    if (!joined) return Forward(joined.error());
-    return JoinResult{ToPosition(joined->view), joined->created};
+    auto found = unknown.empty() ? Result<std::vector<UserId>>{} : FindUsers(unknown);
+    if (found) std::sort(found->begin(), found->end());
+    std::vector<Result<JoinResult>> out;
+    out.reserve(joins.size());
+    std::vector<ports::QueueStore::JoinCall> calls;
+    std::vector<std::size_t> asked;  // out's index of each call
+    for (std::size_t i = 0; i < joins.size(); ++i) {
+        const auto& join = joins[i];
+        if (!known[i] && !(found && std::binary_search(found->begin(), found->end(), join.user))) {
+            out.push_back(
+                found ? MakeError(Errc::kNotFound, "user " + std::to_string(join.user.value) + " not found")
+                      : Forward(found.error())
+            );
+            continue;
+        }
+        if (auto concert = RequireConcert(join.concert); !concert) {
+            out.push_back(Forward(concert.error()));
+            continue;
+        }
+        out.push_back(MakeError(Errc::kInternal, "the join did not run"));
+        asked.push_back(out.size() - 1);
+        calls.push_back({join.concert, join.user, MakeQueueToken(join.concert, ctx_.random.Token())});
+    }
+    if (calls.empty()) return out;
+    auto joined = ctx_.queue.JoinMany(calls, ctx_.clock.Now(), ctx_.settings.queue);
+    for (std::size_t k = 0; k < asked.size(); ++k) {
+        auto& result = out[asked[k]];
+        if (!joined[k]) {
+            result = Forward(joined[k].error());
+            continue;
+        }
+        result = JoinResult{ToPosition(joined[k]->view), joined[k]->created};
+    }
+    return out;
 }
 
 Result<bool> QueueService::UserExists(UserId user) {
@@ -48,21 +82,36 @@ Result<bool> QueueService::UserExists(UserId user) {
         std::vector<UserId> ids;
         ids.reserve(batch.size());
         for (const auto* c : batch) ids.push_back(c->user);
-        auto found = [&]() -> Result<std::vector<UserId>> {
-            auto uow = ctx_.db.Begin(ports::TxMode::kRead);
-            if (!uow) return Forward(uow.error());
-            return (*uow)->FindExistingUsers(ids);
-        }();
+        auto found = FindUsers(ids);
         for (auto* c : batch) {
             if (!found) {
                 c->exists = Forward(found.error());
                 continue;
             }
             c->exists = std::find(found->begin(), found->end(), c->user) != found->end();
-            if (*c->exists) known_users_->Add(c->user.value);
         }
     });
     return check.exists;
+}
+
+Result<std::vector<UserId>> QueueService::FindUsers(std::span<const UserId> users) {
+    auto uow = ctx_.db.Begin(ports::TxMode::kRead);
+    if (!uow) return Forward(uow.error());
+    auto found = (*uow)->FindExistingUsers(users);
+    if (found) {
+        for (auto user : *found) known_users_->Add(user.value);
+    }
+    return found;
+}
+
+Result<void> QueueService::RequireConcert(ConcertId concert) {
+    if (known_concerts_->Contains(concert.value)) return {};
+    auto found = internal::RequireFound(
+        internal::CatalogReader(ctx_).FindConcert(concert), "concert " + std::to_string(concert.value)
+    );
+    if (!found) return Forward(found.error());
+    known_concerts_->Add(concert.value);
+    return {};
 }
 
 Result<TokenView> QueueService::Found(std::string_view token, Result<std::optional<TokenView>> view) {

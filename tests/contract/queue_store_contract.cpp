@@ -1,4 +1,5 @@
 // The QueueStore contract: every queue adapter passes these unchanged.
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -90,6 +91,42 @@ TEST_P(QueueStoreContract, LookupManyAnswersAsLookupDoesInOrder) {
     EXPECT_EQ(TK_OK(many[0])->info.status, TokenStatus::kWaiting);
     EXPECT_EQ(TK_OK(many[2])->info.status, TokenStatus::kActive);
     EXPECT_TRUE(backend_->Queue().LookupMany({}, clock_.Now(), first.settings).empty());
+}
+
+// Joins answered together: each applied in order as Join would, whatever the mix of concerts, new and
+// returning users, and a user listed twice; every concert joined is registered.
+TEST_P(QueueStoreContract, JoinManyAppliesEachJoinInOrderAsJoinDoes) {
+    Queue first(backend_->Queue(), random_, ConcertId{7}, clock_);
+    Queue second(backend_->Queue(), random_, ConcertId{8}, clock_);
+    const auto returning = first.Join(1).view.info.token;
+    const auto call = [&](std::int64_t concert, std::int64_t user) {
+        return ports::QueueStore::JoinCall{
+            ConcertId{concert}, UserId{user}, MakeQueueToken(ConcertId{concert}, random_.Token())};
+    };
+    const std::vector calls{call(7, 2), call(8, 2), call(7, 1), call(7, 3), call(7, 2)};
+    auto many = backend_->Queue().JoinMany(calls, clock_.Now(), first.settings);
+    ASSERT_EQ(many.size(), calls.size());
+    const auto expect = [&](std::size_t i, bool created, const std::string& token, std::int64_t position) {
+        const auto outcome = TK_OK(many[i]);
+        EXPECT_EQ(outcome.created, created) << i;
+        EXPECT_EQ(outcome.view.info.token, token) << i;
+        EXPECT_EQ(outcome.view.info.position, position) << i;
+        EXPECT_EQ(outcome.view.info.user_id, calls[i].user) << i;
+        EXPECT_EQ(outcome.view.info.concert_id, calls[i].concert) << i;
+        EXPECT_EQ(outcome.view.info.status, TokenStatus::kWaiting) << i;
+    };
+    expect(0, true, calls[0].candidate_token, 2);
+    expect(1, true, calls[1].candidate_token, 1);
+    expect(2, false, returning, 1);
+    expect(3, true, calls[3].candidate_token, 3);
+    expect(4, false, calls[0].candidate_token, 2);
+    EXPECT_EQ(first.Position(calls[3].candidate_token), 3);
+    EXPECT_EQ(first.Stats().waiting, 3);
+    EXPECT_EQ(second.Stats().waiting, 1);
+    auto concerts = TK_OK(backend_->Queue().Concerts());
+    std::sort(concerts.begin(), concerts.end());
+    EXPECT_EQ(concerts, (std::vector{ConcertId{7}, ConcertId{8}}));
+    EXPECT_TRUE(backend_->Queue().JoinMany({}, clock_.Now(), first.settings).empty());
 }
 
 TEST_P(QueueStoreContract, UnknownTokensAreNotFound) {

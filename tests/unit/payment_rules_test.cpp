@@ -177,6 +177,10 @@ public:
         override {
         return inner_->Queue().Join(c, u, t, now, d);
     }
+    std::vector<Result<JoinOutcome>> JoinMany(std::span<const JoinCall> c, Timestamp now, const QueueSettings& d)
+        override {
+        return inner_->Queue().JoinMany(c, now, d);
+    }
     Result<std::optional<TokenView>> Lookup(std::string_view t, Timestamp now, const QueueSettings& d) override {
         ++lookups;
         return inner_->Queue().Lookup(t, now, d);

@@ -73,18 +73,24 @@ private:
     CountingDb db_;
 };
 
-// Users and concerts are never deleted, so a join need not prove again that they exist: the hot path
-// of a flash crowd rejoining (every reload) costs the queue store only, not the database.
-TEST(QueueJoin, ARepeatedJoinDoesNotReadTheDatabaseAgain) {
+// A world whose database counts the units of work begun on it.
+struct CountingWorld {
     CountingBackend* counting = nullptr;
-    World world(
-        [&](const ports::Clock& clock, ports::Random& random) {
+    World world{
+        [this](const ports::Clock& clock, ports::Random& random) {
             auto backend = std::make_unique<CountingBackend>(clock, random);
             counting = backend.get();
             return std::unique_ptr<Backend>(std::move(backend));
         },
-        LockStrategyKind::kOptimistic
-    );
+        LockStrategyKind::kOptimistic};
+};
+
+// Users and concerts are never deleted, so a join need not prove again that they exist: the hot path
+// of a flash crowd rejoining (every reload) costs the queue store only, not the database.
+TEST(QueueJoin, ARepeatedJoinDoesNotReadTheDatabaseAgain) {
+    CountingWorld counted;
+    auto& world = counted.world;
+    auto* counting = counted.counting;
     const auto concert = world.NewConcert(10).concert.id;
     const auto user = world.NewUser();
     const auto other = world.NewUser();
@@ -96,6 +102,40 @@ TEST(QueueJoin, ARepeatedJoinDoesNotReadTheDatabaseAgain) {
     TK_OK(world.App().Queue().Join(concert, other));  // a new user is still looked up
     EXPECT_EQ(counting->Begun(), after_first + 1);
     TK_EXPECT_ERROR(world.App().Queue().Join(concert, UserId{999}), Errc::kNotFound);
+}
+
+// Joins answered together (the server batches them): the users not known yet are read at once, and
+// each join gets the answer Join would give, in order.
+TEST(QueueJoin, JoinManyReadsTheNewUsersOnceAndAnswersEachJoin) {
+    CountingWorld counted;
+    auto& world = counted.world;
+    auto* counting = counted.counting;
+    const auto concert = world.NewConcert(10).concert.id;
+    const auto known = world.NewUser();
+    const auto first = TK_OK(world.App().Queue().Join(concert, known));
+    const auto a = world.NewUser();
+    const auto b = world.NewUser();
+    const int before = counting->Begun();
+    const std::vector<QueueJoin> joins{
+        {concert, a}, {concert, UserId{999}}, {concert, known}, {concert, b}, {concert, a}};
+    auto many = world.App().Queue().JoinMany(joins);
+    EXPECT_EQ(counting->Begun(), before + 1);
+    ASSERT_EQ(many.size(), joins.size());
+    const auto joined_a = TK_OK(many[0]);
+    EXPECT_TRUE(joined_a.created);
+    EXPECT_EQ(joined_a.position.info.user_id, a);
+    EXPECT_EQ(joined_a.position.info.position, 2);
+    TK_EXPECT_ERROR(many[1], Errc::kNotFound);
+    EXPECT_FALSE(TK_OK(many[2]).created);
+    EXPECT_EQ(TK_OK(many[2]).position.info.token, first.position.info.token);
+    EXPECT_EQ(TK_OK(many[3]).position.info.position, 3);
+    EXPECT_FALSE(TK_OK(many[4]).created);
+    EXPECT_EQ(TK_OK(many[4]).position.info.token, joined_a.position.info.token);
+    const std::vector<QueueJoin> elsewhere{{ConcertId{4242}, a}, {concert, b}};
+    auto mixed = world.App().Queue().JoinMany(elsewhere);
+    TK_EXPECT_ERROR(mixed[0], Errc::kNotFound);
+    EXPECT_FALSE(TK_OK(mixed[1]).created);
+    EXPECT_TRUE(world.App().Queue().JoinMany({}).empty());
 }
 
 // New users' existence is checked for many joins at once when they crowd in: each join still gets

@@ -481,15 +481,21 @@ json::object PositionJson(const Call& call, const QueuePosition& position) {
     return out;
 }
 
-Response Join(const Call& call) {
-    TK_TRY(concert, ParseId(call.params[0], "concertId"));
-    TK_TRY(body, Body::Parse(call.request.body, {"userId"}));
-    TK_TRY(user, body->Id("userId"));
-    TK_TRY(joined, call.App().Queue().Join(ConcertId{*concert}, UserId{*user}));
+Result<QueueJoin> ParseJoin(const Call& call) {
+    auto concert = ParseId(call.params[0], "concertId");
+    if (!concert) return Forward(concert.error());
+    auto body = Body::Parse(call.request.body, {"userId"});
+    if (!body) return Forward(body.error());
+    auto user = body->Id("userId");
+    if (!user) return Forward(user.error());
+    return QueueJoin{ConcertId{*concert}, UserId{*user}};
+}
+
+Response JoinResponse(const Call& call, const JoinResult& joined) {
     // The status fields, completed to the join's fixed shape: position 0 and activeUntil null when they do not apply.
-    auto status = PositionJson(call, joined->position);
+    auto status = PositionJson(call, joined.position);
     json::object out{
-        {"token", joined->position.info.token},
+        {"token", joined.position.info.token},
         {"status", status["status"]},
         {"position", status.contains("position") ? status["position"] : json::value(0)},
         {"estimatedWaitSeconds",
@@ -497,18 +503,43 @@ Response Join(const Call& call) {
         {"activeUntil", status.contains("activeUntil") ? status["activeUntil"] : json::value(nullptr)},
     };
     if (status.contains("pollAfterSeconds")) out["pollAfterSeconds"] = status["pollAfterSeconds"];
-    return Json(joined->created ? 201 : 200, out);
+    return Json(joined.created ? 201 : 200, out);
 }
 
-/// Status polls answered together: their tokens are looked up in one queue-store round trip.
-std::vector<Response> StatusPolls(
-    std::span<const Request* const> requests, runtime::Runtime& runtime, Metrics& metrics, QueueEta& eta
-) {
-    std::vector<Response> out(requests.size());
+// Joins answered together: the unknown users looked up in one read, one queue-store round trip.
+std::vector<Response> Joins(std::span<const Call> calls) {
+    std::vector<Response> out(calls.size());
+    std::vector<QueueJoin> joins;
+    std::vector<std::size_t> asked;  // out's index of each join
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        auto join = ParseJoin(calls[i]);
+        if (!join) {
+            out[i] = Fail(join.error());
+            continue;
+        }
+        joins.push_back(*join);
+        asked.push_back(i);
+    }
+    if (joins.empty()) return out;
+    auto joined = calls.front().App().Queue().JoinMany(joins);
+    for (std::size_t k = 0; k < asked.size(); ++k) {
+        const auto& call = calls[asked[k]];
+        out[asked[k]] = joined[k] ? JoinResponse(call, *joined[k]) : Fail(joined[k].error());
+    }
+    return out;
+}
+
+Response Join(const Call& call) {
+    return std::move(Joins({&call, 1}).front());
+}
+
+// Status polls answered together: one queue-store round trip.
+std::vector<Response> StatusPolls(std::span<const Call> calls) {
+    std::vector<Response> out(calls.size());
     std::vector<std::string_view> tokens;
     std::vector<std::size_t> asked;  // out's index of each token
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        auto token = Bearer(*requests[i]);
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        auto token = Bearer(calls[i].request);
         if (!token) {
             out[i] = Fail(token.error());
             continue;
@@ -516,17 +547,17 @@ std::vector<Response> StatusPolls(
         tokens.push_back(*token);
         asked.push_back(i);
     }
-    auto positions = runtime.App().Queue().StatusMany(tokens);
+    if (tokens.empty()) return out;
+    auto positions = calls.front().App().Queue().StatusMany(tokens);
     for (std::size_t k = 0; k < asked.size(); ++k) {
-        const Call call{*requests[asked[k]], {}, runtime, metrics, eta};
+        const auto& call = calls[asked[k]];
         out[asked[k]] = positions[k] ? Json(200, PositionJson(call, *positions[k])) : Fail(positions[k].error());
     }
     return out;
 }
 
 Response QueueStatus(const Call& call) {
-    const Request* request = &call.request;
-    return std::move(StatusPolls({&request, 1}, call.runtime, call.metrics, call.eta).front());
+    return std::move(StatusPolls({&call, 1}).front());
 }
 
 Response QueueLeave(const Call& call) {
@@ -787,14 +818,15 @@ Response AdminOutboxRetry(const Call& call) {
 
 /// Where a route runs: on the I/O thread (no backend), on the worker pool (the database or Redis), or
 /// on the I/O thread only while the queue store is in process (it then touches no database or socket);
-/// a status poll on a shared store waits to be looked up with the others (Api::HandleStatusPolls).
-enum class Runs : std::uint8_t { kInline, kWorker, kQueueStore, kStatusPoll };
+/// a status poll on a shared store, and a join, wait to be answered with others (Api::HandleBatch).
+enum class Runs : std::uint8_t { kInline, kWorker, kQueueStore, kStatusPoll, kJoin };
 
 struct Route {
     std::string_view method;
     std::string_view path;
     Runs runs;
     Response (*handler)(const Call&);
+    std::vector<Response> (*batch)(std::span<const Call>) = nullptr;  ///< for Runs::kStatusPoll and kJoin
 };
 
 // product.md's table, in its order.
@@ -810,8 +842,8 @@ constexpr std::array kRoutes{
     Route{"GET", "/v1/users/{userId}/tickets", Runs::kWorker, Tickets},
     Route{"GET", "/v1/concerts", Runs::kWorker, Concerts},
     Route{"GET", "/v1/concerts/{concertId}/schedules", Runs::kWorker, Schedules},
-    Route{"POST", "/v1/concerts/{concertId}/queue", Runs::kWorker, Join},
-    Route{"GET", "/v1/queue/me", Runs::kStatusPoll, QueueStatus},
+    Route{"POST", "/v1/concerts/{concertId}/queue", Runs::kJoin, Join, Joins},
+    Route{"GET", "/v1/queue/me", Runs::kStatusPoll, QueueStatus, StatusPolls},
     Route{"DELETE", "/v1/queue/me", Runs::kQueueStore, QueueLeave},
     Route{"GET", "/v1/schedules/{scheduleId}/seats", Runs::kWorker, SeatMapRoute},
     Route{"POST", "/v1/reservations", Runs::kWorker, Hold},
@@ -899,19 +931,31 @@ Dispatch Api::Find(std::string_view method, std::string_view path) const {
         if (kRoutes[i].method != method) continue;
         const auto runs = kRoutes[i].runs;
         const bool shared_queue = (runs == Runs::kQueueStore || runs == Runs::kStatusPoll) && !queue_in_process_;
+        const Batch batch = runs == Runs::kJoin                         ? Batch::kJoin
+                            : runs == Runs::kStatusPoll && shared_queue ? Batch::kStatusPoll
+                                                                        : Batch::kNone;
         return {
             static_cast<int>(i),
             kRoutes[i].path,
-            runs == Runs::kWorker || shared_queue,
-            runs == Runs::kStatusPoll && shared_queue,
+            runs == Runs::kWorker || shared_queue || batch != Batch::kNone,
+            batch,
         };
     }
     return {path_known ? kWrongMethod : kNoRoute, "unmatched", false};
 }
 
-std::vector<Response> Api::HandleStatusPolls(std::span<const Request* const> requests) {
+std::vector<Response> Api::HandleBatch(Batch kind, std::span<const Request* const> requests) {
     try {
-        return StatusPolls(requests, runtime_, metrics_, eta_);
+        const Runs runs = kind == Batch::kJoin ? Runs::kJoin : Runs::kStatusPoll;
+        const auto& route =
+            *std::find_if(kRoutes.begin(), kRoutes.end(), [&](const auto& r) { return r.runs == runs; });
+        std::vector<Call> calls;
+        calls.reserve(requests.size());
+        for (const auto* request : requests) {
+            calls.push_back(Call{*request, {}, runtime_, metrics_, eta_});
+            MatchPath(route.path, request->path, &calls.back().params);
+        }
+        return route.batch(calls);
     } catch (const std::exception& e) {
         return std::vector<Response>(
             requests.size(), ErrorResponse(Error{Errc::kInternal, std::string("internal error: ") + e.what()})

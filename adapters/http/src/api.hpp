@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <ticketing/runtime/runtime.hpp>
@@ -11,12 +12,17 @@
 
 namespace ticketing::http {
 
+/// Requests that may be queued and answered together by HandleBatch: one backend round trip and one
+/// thread hop for many (a flash crowd is mostly joins and status polls).
+enum class Batch : std::uint8_t { kNone, kStatusPoll, kJoin };
+constexpr std::size_t kBatchKinds = 2;  ///< the kinds other than kNone
+
 /// What a request's method and path select.
 struct Dispatch {
     int route{-1};                       ///< index into the route table; -1: none (404 or 405)
     std::string_view name{"unmatched"};  ///< the route's path template, the metrics label
     bool blocking{false};                ///< calls the backends: run it on the worker pool
-    bool status_poll{false};             ///< may be answered with others by HandleStatusPolls
+    Batch batch{Batch::kNone};           ///< may be answered with others of its kind by HandleBatch
 };
 
 /// The v1 routes over a Runtime: JSON in, JSON out. Handle is thread-safe.
@@ -27,8 +33,8 @@ public:
     Dispatch Find(std::string_view method, std::string_view path) const;
     /// Answers one request; may block on the backends when `dispatch.blocking`. Never throws.
     Response Handle(const Dispatch& dispatch, const Request& request);
-    /// Answers `status_poll` requests together (one queue-store round trip); blocks. Never throws.
-    std::vector<Response> HandleStatusPolls(std::span<const Request* const> requests);
+    /// Answers requests of one batch kind together; blocks. Never throws.
+    std::vector<Response> HandleBatch(Batch kind, std::span<const Request* const> requests);
 
 private:
     runtime::Runtime& runtime_;

@@ -2,6 +2,7 @@
 // The only translation unit that includes Beast.
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/any_completion_handler.hpp>
@@ -96,9 +97,10 @@ struct Server::Impl {
     asio::awaitable<void> Accept();
     asio::awaitable<void> Session(tcp::socket socket);
     asio::awaitable<Response> Answer(const Dispatch& dispatch, const Request& request, const std::string& peer);
-    /// A status poll: queued, then answered by a worker together with the others queued meanwhile.
-    asio::awaitable<Response> AnswerPoll(const Request& request);
-    void DrainPolls();
+    /// A batchable request: queued, then answered by a worker together with the others of its kind
+    /// queued meanwhile.
+    asio::awaitable<Response> AnswerBatched(Batch kind, const Request& request);
+    void Drain(Batch kind);
     asio::awaitable<void> Write(
         beast::tcp_stream& stream,
         Response response,
@@ -130,18 +132,24 @@ struct Server::Impl {
     std::atomic<std::uint64_t> request_seq{0};
     std::mutex connections_mutex;
     std::unordered_set<std::shared_ptr<Connection>> live;
-    // Status polls waiting for a worker. While kPollDrains workers are looking up a batch, the polls
-    // that arrive wait and go together in the next: one queue-store round trip and one thread hop for
-    // many, instead of one each (the waiting room's polling is most of a flash crowd's traffic).
-    struct Poll {
+    // Batchable requests waiting for a worker, per kind. While kDrains workers are answering batches of
+    // a kind, the requests of that kind that arrive wait and go together in the next: one backend round
+    // trip and one thread hop for many, instead of one each.
+    struct Queued {
         const Request* request;
         asio::any_io_executor session;  // where `done` resumes the session
         asio::any_completion_handler<void(Response)> done;
     };
-    static constexpr int kPollDrains = 2;
-    std::mutex polls_mutex;
-    std::vector<Poll> polls;
-    int poll_drains{0};
+    struct Pending {
+        std::mutex mutex;
+        std::vector<Queued> requests;
+        int drains{0};
+    };
+    // Batches in flight per kind (measured with scripts/bench-http): a status poll batch is one Redis
+    // round trip; a join batch is a database read, then a Redis round trip, so more of them overlap.
+    static constexpr std::array<int, kBatchKinds> kDrains{2, 4};
+    std::array<Pending, kBatchKinds> pending;
+    static std::size_t Slot(Batch kind) { return static_cast<std::size_t>(kind) - 1; }
     // Declared after what the sessions use: destroying them destroys the coroutine frames still pending
     // (a stop past its grace period), whose cleanup reaches the members above.
     asio::thread_pool workers;
@@ -206,7 +214,7 @@ asio::awaitable<Response> Server::Impl::Answer(
         );
     }
     if (!dispatch.blocking) co_return api.Handle(dispatch, request);
-    if (dispatch.status_poll) co_return co_await AnswerPoll(request);
+    if (dispatch.batch != Batch::kNone) co_return co_await AnswerBatched(dispatch.batch, request);
     // The use case blocks on the database or Redis: run it on the worker pool, resume here after.
     co_return co_await asio::co_spawn(
         workers,
@@ -215,40 +223,42 @@ asio::awaitable<Response> Server::Impl::Answer(
     );
 }
 
-asio::awaitable<Response> Server::Impl::AnswerPoll(const Request& request) {
+asio::awaitable<Response> Server::Impl::AnswerBatched(Batch kind, const Request& request) {
     auto session = co_await asio::this_coro::executor;
     co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Response)>(
-        [this, &request, &session](auto done) {
+        [this, kind, &request, &session](auto done) {
+            auto& queue = pending[Slot(kind)];
             bool drain = false;
             {
-                std::lock_guard lock(polls_mutex);
-                polls.push_back({&request, session, std::move(done)});
-                if (poll_drains < kPollDrains) {
-                    ++poll_drains;
+                std::lock_guard lock(queue.mutex);
+                queue.requests.push_back({&request, session, std::move(done)});
+                if (queue.drains < kDrains[Slot(kind)]) {
+                    ++queue.drains;
                     drain = true;
                 }
             }
-            if (drain) asio::post(workers, [this] { DrainPolls(); });
+            if (drain) asio::post(workers, [this, kind] { Drain(kind); });
         },
         asio::use_awaitable
     );
 }
 
-void Server::Impl::DrainPolls() {
+void Server::Impl::Drain(Batch kind) {
+    auto& queue = pending[Slot(kind)];
     for (;;) {
-        std::vector<Poll> batch;
+        std::vector<Queued> batch;
         {
-            std::lock_guard lock(polls_mutex);
-            if (polls.empty()) {
-                --poll_drains;
+            std::lock_guard lock(queue.mutex);
+            if (queue.requests.empty()) {
+                --queue.drains;
                 return;
             }
-            batch.swap(polls);
+            batch.swap(queue.requests);
         }
         std::vector<const Request*> requests;
         requests.reserve(batch.size());
-        for (const auto& poll : batch) requests.push_back(poll.request);
-        auto responses = api.HandleStatusPolls(requests);
+        for (const auto& queued : batch) requests.push_back(queued.request);
+        auto responses = api.HandleBatch(kind, requests);
         for (std::size_t i = 0; i < batch.size(); ++i) {
             asio::post(
                 batch[i].session,

@@ -213,6 +213,15 @@ Result<std::optional<TokenView>> MemoryQueueStore::Lookup(
     return std::optional<TokenView>{q->View(e, defaults)};
 }
 
+std::vector<Result<JoinOutcome>> MemoryQueueStore::JoinMany(
+    std::span<const JoinCall> calls, Timestamp now, const QueueSettings& defaults
+) {
+    std::vector<Result<JoinOutcome>> out;
+    out.reserve(calls.size());
+    for (const auto& call : calls) out.push_back(Join(call.concert, call.user, call.candidate_token, now, defaults));
+    return out;
+}
+
 std::vector<Result<std::optional<TokenView>>> MemoryQueueStore::LookupMany(
     std::span<const std::string_view> tokens, Timestamp now, const QueueSettings& defaults
 ) {

@@ -121,22 +121,45 @@ std::vector<std::string> RedisQueueStore::Keys(ConcertId concert) const {
 Result<JoinOutcome> RedisQueueStore::Join(
     ConcertId concert, UserId user, const std::string& candidate_token, Timestamp now, const QueueSettings& defaults
 ) {
-    const auto keys = Keys(concert);
-    const std::vector<std::string> args{std::to_string(user.value), candidate_token, Ms(now)};
-    // The concert list lives in another slot: register it in the same round trip (idempotent).
-    auto replies = client_->Pipeline({
-        {"SADD", options_.key_prefix + "tq:concerts", std::to_string(concert.value)},
-        RedisClient::EvalShaCommand(scripts::QueueJoin(), keys, args),
-    });
-    if (!replies) return Forward(replies.error());
-    if ((*replies)[0].IsError()) return tl::unexpected<Error>(ReplyError((*replies)[0]));
-    auto reply = client_->EvalReply(std::move((*replies)[1]), scripts::QueueJoin(), keys, args);
-    if (!reply) return Forward(reply.error());
-    auto e = Array(*reply, 12);
-    if (!e) return Forward(e.error());
-    auto view = ReadView(**e, 2, (**e)[1].str, concert, defaults);
-    if (!view) return Forward(view.error());
-    return JoinOutcome{std::move(*view), (**e)[0].integer == 1};
+    const JoinCall call{concert, user, candidate_token};
+    return std::move(JoinMany({&call, 1}, now, defaults).front());
+}
+
+std::vector<Result<JoinOutcome>> RedisQueueStore::JoinMany(
+    std::span<const JoinCall> calls, Timestamp now, const QueueSettings& defaults
+) {
+    if (calls.empty()) return {};
+    // The concert list lives in another slot: the concerts are registered in the same round trip
+    // (idempotent), then each join runs its script.
+    std::vector<std::string> concerts{"SADD", options_.key_prefix + "tq:concerts"};
+    std::vector<RedisClient::ScriptCall> scripted;
+    scripted.reserve(calls.size());
+    for (const auto& call : calls) {
+        concerts.push_back(std::to_string(call.concert.value));
+        scripted.push_back({Keys(call.concert), {std::to_string(call.user.value), call.candidate_token, Ms(now)}});
+    }
+    std::vector<std::vector<std::string>> commands{std::move(concerts)};
+    for (const auto& s : scripted)
+        commands.push_back(RedisClient::EvalShaCommand(scripts::QueueJoin(), s.keys, s.args));
+    auto replies = client_->Pipeline(commands);
+    std::vector<Result<JoinOutcome>> out;
+    out.reserve(calls.size());
+    for (std::size_t k = 0; k < calls.size(); ++k) {
+        out.push_back([&]() -> Result<JoinOutcome> {
+            if (!replies) return Forward(replies.error());
+            if ((*replies)[0].IsError()) return tl::unexpected<Error>(ReplyError((*replies)[0]));
+            auto reply = client_->EvalReply(
+                std::move((*replies)[k + 1]), scripts::QueueJoin(), scripted[k].keys, scripted[k].args
+            );
+            if (!reply) return Forward(reply.error());
+            auto e = Array(*reply, 12);
+            if (!e) return Forward(e.error());
+            auto view = ReadView(**e, 2, (**e)[1].str, calls[k].concert, defaults);
+            if (!view) return Forward(view.error());
+            return JoinOutcome{std::move(*view), (**e)[0].integer == 1};
+        }());
+    }
+    return out;
 }
 
 Result<std::optional<TokenView>> RedisQueueStore::Lookup(

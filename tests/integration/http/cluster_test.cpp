@@ -307,20 +307,35 @@ TEST(HttpRedisOutage, RedisStoppedIs503ThenFullServiceWithoutARestart) {
     EXPECT_EQ(api.Pay(token, Int(held.Json(), "id")).status, 201);
 }
 
+// One instance on MariaDB and Redis, with a concert whose queue is paused: everyone who joins waits.
+class HttpBatchesOnRedis : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto redis = RequiredService("TICKETING_TEST_REDIS");
+        ASSERT_FALSE(RequiredService("TICKETING_TEST_MYSQL").empty());
+        ASSERT_FALSE(redis.empty());
+        database_ = std::make_unique<ticketing::testing::TempMysql>();
+        server_ = std::make_unique<ServerProcess>(
+            InstanceArgs(database_->Url(), redis, "batches:" + std::to_string(::getpid()) + ":")
+        );
+        api_ = std::make_unique<Api>(*server_);
+        concert_ = api_->CreateConcert(1, 5);
+        const auto path = "/v1/admin/queues/" + std::to_string(concert_.id);
+        ASSERT_EQ(api_->Put(path, R"({"paused":true})", Bearer(kAdminKey)).status, 200);
+    }
+
+    std::unique_ptr<ticketing::testing::TempMysql> database_;
+    std::unique_ptr<ServerProcess> server_;
+    std::unique_ptr<Api> api_;
+    Api::Concert concert_;
+};
+
 // Status polls on a shared queue store are looked up in batches (one Redis pipeline for the polls that
 // queued meanwhile): 32 clients polling at once must each get their own token's answer, every time.
-TEST(HttpStatusPolls, ConcurrentPollsOnRedisEachGetTheirOwnAnswer) {
-    const auto mysql = RequiredService("TICKETING_TEST_MYSQL");
-    const auto redis = RequiredService("TICKETING_TEST_REDIS");
-    ASSERT_FALSE(mysql.empty());
-    ASSERT_FALSE(redis.empty());
-    ticketing::testing::TempMysql database;
-    ServerProcess server(InstanceArgs(database.Url(), redis, "polls:" + std::to_string(::getpid()) + ":"));
-    Api api(server);
-    const auto concert = api.CreateConcert(1, 5);
-    ASSERT_EQ(
-        api.Put("/v1/admin/queues/" + std::to_string(concert.id), R"({"paused":true})", Bearer(kAdminKey)).status, 200
-    );
+TEST_F(HttpBatchesOnRedis, ConcurrentStatusPollsEachGetTheirOwnAnswer) {
+    auto& api = *api_;
+    auto& server = *server_;
+    const auto& concert = concert_;
     constexpr int kClients = 32;
     std::vector<std::string> tokens;
     for (int i = 0; i < kClients; ++i) tokens.push_back(api.Join(concert.id, api.CreateUser()));
@@ -342,6 +357,58 @@ TEST(HttpStatusPolls, ConcurrentPollsOnRedisEachGetTheirOwnAnswer) {
     }
     for (auto& client : clients) client.join();
     EXPECT_EQ(wrong.load(), 0);
+}
+
+// Joins are answered in batches too (one read of the new users, one Redis pipeline for the joins that
+// queued meanwhile): 32 clients joining at once each get their own token every time, and an unknown
+// user or a bad body among them its own error.
+TEST_F(HttpBatchesOnRedis, ConcurrentJoinsEachGetTheirOwnAnswer) {
+    auto& api = *api_;
+    auto& server = *server_;
+    const auto& concert = concert_;
+    constexpr int kClients = 32;
+    std::vector<std::int64_t> users;
+    for (int i = 0; i < kClients; ++i) users.push_back(api.CreateUser());
+    const auto path = "/v1/concerts/" + std::to_string(concert.id) + "/queue";
+    std::vector<std::string> tokens(kClients);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&, c] {
+            Connection connection(server.Port());
+            auto& token = tokens[static_cast<std::size_t>(c)];
+            for (int i = 0; i < 40; ++i) {
+                if (i % 5 == 3) {
+                    const auto unknown = R"({"userId":)" + std::to_string(1'000'000'000 + c) + "}";
+                    if (connection.Send("POST", path, unknown).status != 404) ++wrong;
+                    continue;
+                }
+                if (i % 5 == 4) {
+                    if (connection.Send("POST", path, R"({"userId":"me"})").status != 400) ++wrong;
+                    continue;
+                }
+                const auto body = R"({"userId":)" + std::to_string(users[static_cast<std::size_t>(c)]) + "}";
+                auto joined = connection.Send("POST", path, body);
+                if (joined.status != (token.empty() ? 201 : 200)) {
+                    ++wrong;
+                    continue;
+                }
+                const auto answer = std::string(joined.Json().at("token").as_string());
+                if (token.empty()) token = answer;
+                if (answer != token) ++wrong;
+            }
+        });
+    }
+    for (auto& client : clients) client.join();
+    EXPECT_EQ(wrong.load(), 0);
+    std::set<std::int64_t> positions;
+    for (const auto& token : tokens) {
+        auto polled = api.Get("/v1/queue/me", Bearer(token));
+        ASSERT_EQ(polled.status, 200) << polled.body;
+        positions.insert(Int(polled.Json(), "position"));
+    }
+    EXPECT_EQ(positions.size(), static_cast<std::size_t>(kClients));
+    EXPECT_EQ(*positions.rbegin(), kClients);
 }
 
 }  // namespace

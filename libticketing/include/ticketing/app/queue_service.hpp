@@ -21,6 +21,11 @@ struct QueuePosition {
     bool paused{false};                      ///< the operator paused admissions to this concert
 };
 
+struct QueueJoin {
+    ConcertId concert;
+    UserId user;
+};
+
 struct JoinResult {
     QueuePosition position;
     bool created{false};
@@ -44,6 +49,9 @@ public:
 
     /// Idempotent per user and concert. NOT_FOUND for an unknown user or concert.
     Result<JoinResult> Join(ConcertId concert, UserId user);
+    /// `Join` of several users: the unknown users looked up in one read, the joins sent to the store
+    /// together (one round trip on a shared store). One result per join, in order.
+    std::vector<Result<JoinResult>> JoinMany(std::span<const QueueJoin> joins);
     /// UNAUTHENTICATED for a malformed, unknown, expired or revoked token.
     Result<QueuePosition> Status(std::string_view token);
     /// `Status` of several tokens, looked up together (one round trip on a shared store).
@@ -71,6 +79,10 @@ private:
     QueuePosition ToPosition(const TokenView& view) const;
     /// Whether the user exists: known, or looked up together with the other joins crowding in.
     Result<bool> UserExists(UserId user);
+    /// Reads which of `users` exist; those that do become known.
+    Result<std::vector<UserId>> FindUsers(std::span<const UserId> users);
+    /// NOT_FOUND for an unknown concert; a concert found once becomes known.
+    Result<void> RequireConcert(ConcertId concert);
     /// The store's answer for a token: UNAUTHENTICATED when malformed or unknown.
     static Result<TokenView> Found(std::string_view token, Result<std::optional<TokenView>> view);
     /// UNAUTHENTICATED for a revoked token.

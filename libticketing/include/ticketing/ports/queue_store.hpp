@@ -24,6 +24,17 @@ public:
         ConcertId concert, UserId user, const std::string& candidate_token, Timestamp now, const QueueSettings& defaults
     ) = 0;
 
+    struct JoinCall {
+        ConcertId concert;
+        UserId user;
+        std::string candidate_token;
+    };
+    /// `Join` of several users (of any concerts) in one round trip where the store can: the joins of a
+    /// crowd answered together. One result per call, in order; calls are applied in order.
+    virtual std::vector<Result<JoinOutcome>> JoinMany(
+        std::span<const JoinCall> calls, Timestamp now, const QueueSettings& defaults
+    ) = 0;
+
     /// The token's state, or nullopt when unknown, left, dropped or expired. A WAITING token's idle
     /// timer restarts (polling is the heartbeat).
     virtual Result<std::optional<TokenView>> Lookup(

@@ -18,6 +18,9 @@ public:
     Result<JoinOutcome> Join(
         ConcertId concert, UserId user, const std::string& candidate_token, Timestamp now, const QueueSettings& defaults
     ) override;
+    std::vector<Result<JoinOutcome>> JoinMany(
+        std::span<const JoinCall> calls, Timestamp now, const QueueSettings& defaults
+    ) override;
     Result<std::optional<TokenView>> Lookup(std::string_view token, Timestamp now, const QueueSettings& defaults)
         override;
     std::vector<Result<std::optional<TokenView>>> LookupMany(
