@@ -143,6 +143,18 @@ Result<std::vector<T>> CatalogReader::Cached(const std::string& key, Load load) 
 }
 
 template <class T, class Find>
+Result<std::optional<T>> CatalogReader::FindKnown(
+    KnownRows<T>* known, std::int64_t id, std::string_view prefix, Find find
+) {
+    if (known != nullptr) {
+        if (auto row = known->Find(id)) return row;
+    }
+    auto found = FindOne<T>(std::string(prefix) + std::to_string(id), find);
+    if (known != nullptr && found && *found) known->Add(id, **found);
+    return found;
+}
+
+template <class T, class Find>
 Result<std::optional<T>> CatalogReader::FindOne(const std::string& key, Find find) {
     auto rows = Cached<T>(key, [&](ports::UnitOfWork& uow) -> Result<std::vector<T>> {
         auto found = find(uow);
@@ -155,13 +167,13 @@ Result<std::optional<T>> CatalogReader::FindOne(const std::string& key, Find fin
 }
 
 Result<std::optional<Concert>> CatalogReader::FindConcert(ConcertId id) {
-    return FindOne<Concert>("concert:" + std::to_string(id.value), [&](ports::UnitOfWork& uow) {
-        return uow.FindConcert(id);
-    });
+    auto* known = ctx_.catalog_rows != nullptr ? &ctx_.catalog_rows->concerts : nullptr;
+    return FindKnown<Concert>(known, id.value, "concert:", [&](ports::UnitOfWork& uow) { return uow.FindConcert(id); });
 }
 
 Result<std::optional<Schedule>> CatalogReader::FindSchedule(ScheduleId id) {
-    return FindOne<Schedule>("schedule:" + std::to_string(id.value), [&](ports::UnitOfWork& uow) {
+    auto* known = ctx_.catalog_rows != nullptr ? &ctx_.catalog_rows->schedules : nullptr;
+    return FindKnown<Schedule>(known, id.value, "schedule:", [&](ports::UnitOfWork& uow) {
         return uow.FindSchedule(id);
     });
 }

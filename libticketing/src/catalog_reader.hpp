@@ -6,10 +6,20 @@
 #include <ticketing/app/context.hpp>
 #include <vector>
 
+#include "known_ids.hpp"
+
 namespace ticketing::internal {
 
-/// Reads concerts and schedules from the cache when it has them, else from the database (and fills
-/// the cache). A cache that fails is skipped. Thread-safe.
+/// Concerts and schedules this instance found by id. They are only ever inserted (no route or port
+/// updates or deletes them), so an entry never goes stale: holds, payments and joins read them from
+/// memory, without a round trip to the shared cache.
+struct CatalogRows {
+    KnownRows<Concert> concerts;
+    KnownRows<Schedule> schedules;
+};
+
+/// Reads concerts and schedules from memory (by id), then the cache when it has them, else from the
+/// database (and fills the cache). A cache that fails is skipped. Thread-safe.
 class CatalogReader {
 public:
     explicit CatalogReader(const Context& ctx) : ctx_(ctx) {}
@@ -26,6 +36,9 @@ private:
     Result<std::vector<T>> Cached(const std::string& key, Load load);
     template <class T, class Find>
     Result<std::optional<T>> FindOne(const std::string& key, Find find);
+    /// FindOne behind `known` (when not null), which keeps what is found.
+    template <class T, class Find>
+    Result<std::optional<T>> FindKnown(KnownRows<T>* known, std::int64_t id, std::string_view prefix, Find find);
 
     Context ctx_;
 };

@@ -8,10 +8,7 @@
 
 namespace ticketing {
 
-QueueService::QueueService(const Context& ctx)
-    : ctx_(ctx),
-      known_users_(std::make_unique<internal::KnownIds>()),
-      known_concerts_(std::make_unique<internal::KnownIds>()) {}
+QueueService::QueueService(const Context& ctx) : ctx_(ctx), known_users_(std::make_unique<internal::KnownIds>()) {}
 
 QueueService::~QueueService() = default;
 
@@ -105,12 +102,10 @@ Result<std::vector<UserId>> QueueService::FindUsers(std::span<const UserId> user
 }
 
 Result<void> QueueService::RequireConcert(ConcertId concert) {
-    if (known_concerts_->Contains(concert.value)) return {};
     auto found = internal::RequireFound(
         internal::CatalogReader(ctx_).FindConcert(concert), "concert " + std::to_string(concert.value)
     );
     if (!found) return Forward(found.error());
-    known_concerts_->Add(concert.value);
     return {};
 }
 

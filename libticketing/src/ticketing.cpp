@@ -1,6 +1,7 @@
 #include <stdexcept>
 #include <ticketing/ticketing.hpp>
 
+#include "catalog_reader.hpp"
 #include "seat_map_cache.hpp"
 
 namespace ticketing {
@@ -30,7 +31,8 @@ struct Ticketing::Services {
               settings,
               backends.cache,
               backends.metrics,
-              &seat_maps},
+              &seat_maps,
+              &catalog_rows},
           queue(ctx),
           catalog(ctx, queue),
           reservations(ctx, queue),
@@ -43,6 +45,7 @@ struct Ticketing::Services {
     Settings settings;
     std::unique_ptr<LockStrategy> locks;
     internal::SeatMapCache seat_maps;
+    internal::CatalogRows catalog_rows;
     Context ctx;
     QueueService queue;
     CatalogService catalog;

@@ -1,4 +1,5 @@
 // Catalog reads go through the cache; writes invalidate it; availability is always live.
+#include <atomic>
 #include <ticketing/memory/memory_catalog_cache.hpp>
 #include <ticketing/memory/memory_database.hpp>
 
@@ -39,6 +40,57 @@ TEST_F(CatalogCacheRules, UnknownIdsAreNotCached) {
     auto concert = W().NewConcert(1);
     ASSERT_EQ(concert.concert.id, ConcertId{1});
     EXPECT_EQ(TK_OK(App().Catalog().ListSchedules(ConcertId{1})).size(), 1U);
+}
+
+// The memory family with its catalog cache's reads counted.
+class CountingCacheBackend final : public Backend, public ports::CatalogCache {
+public:
+    CountingCacheBackend(const ports::Clock& clock, ports::Random& random)
+        : inner_(MemoryBackend()(clock, random)), cache_(clock) {}
+    ports::UnitOfWorkFactory& Db() override { return inner_->Db(); }
+    ports::QueueStore& Queue() override { return inner_->Queue(); }
+    ports::DistributedLock& Lock() override { return inner_->Lock(); }
+    ports::CatalogCache* Cache() override { return this; }
+
+    Result<Read> Get(std::string_view key) override {
+        ++gets;
+        return cache_.Get(key);
+    }
+    Result<void> Put(std::string_view key, std::string_view value, Millis ttl, std::uint64_t generation) override {
+        return cache_.Put(key, value, ttl, generation);
+    }
+    Result<void> InvalidateAll() override { return cache_.InvalidateAll(); }
+
+    std::atomic<int> gets{0};
+
+private:
+    std::unique_ptr<Backend> inner_;
+    memory::MemoryCatalogCache cache_;
+};
+
+// Concerts and schedules never change once inserted: once found, holds and joins read them from
+// memory, not from the shared cache (a round trip to Redis) or the database.
+TEST(CatalogRows, HoldsFindTheConcertAndScheduleInMemoryOnceFound) {
+    CountingCacheBackend* backend = nullptr;
+    World world(
+        [&](const ports::Clock& clock, ports::Random& random) {
+            auto made = std::make_unique<CountingCacheBackend>(clock, random);
+            backend = made.get();
+            return std::unique_ptr<Backend>(std::move(made));
+        },
+        LockStrategyKind::kOptimistic
+    );
+    const auto concert = world.NewConcert(10);
+    const auto schedule = concert.schedules[0].id;
+    const auto first = world.Admit(concert.concert.id, world.NewUser());
+    TK_OK(world.App().Reservations().Hold(first, schedule, world.Seats(schedule, {1})));
+    const int gets = backend->gets;
+    for (int number = 2; number <= 4; ++number) {
+        const auto token = world.Admit(concert.concert.id, world.NewUser());
+        TK_OK(world.App().Reservations().Hold(token, schedule, world.Seats(schedule, {number})));
+    }
+    EXPECT_EQ(backend->gets, gets);
+    TK_EXPECT_ERROR(world.App().Queue().Join(ConcertId{999}, world.NewUser()), Errc::kNotFound);
 }
 
 TEST(CatalogCodec, RoundTripsAndRejectsDamage) {

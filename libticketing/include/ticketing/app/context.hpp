@@ -15,7 +15,8 @@ namespace ticketing {
 
 namespace internal {
 class SeatMapCache;
-}
+struct CatalogRows;
+}  // namespace internal
 
 /// What every use case runs on. The referenced objects outlive the services.
 struct Context {
@@ -25,9 +26,10 @@ struct Context {
     ports::Random& random;
     LockStrategy& locks;
     const Settings& settings;
-    ports::CatalogCache* cache{nullptr};         ///< optional
-    ports::Metrics* metrics{nullptr};            ///< optional
-    internal::SeatMapCache* seat_maps{nullptr};  ///< recent seat maps (Ticketing's own); null: none
+    ports::CatalogCache* cache{nullptr};           ///< optional
+    ports::Metrics* metrics{nullptr};              ///< optional
+    internal::SeatMapCache* seat_maps{nullptr};    ///< recent seat maps (Ticketing's own); null: none
+    internal::CatalogRows* catalog_rows{nullptr};  ///< concerts and schedules found (Ticketing's own); null: none
 };
 
 /// One page of a list; `next_cursor` is absent on the last page.

@@ -81,7 +81,7 @@ private:
     Result<bool> UserExists(UserId user);
     /// Reads which of `users` exist; those that do become known.
     Result<std::vector<UserId>> FindUsers(std::span<const UserId> users);
-    /// NOT_FOUND for an unknown concert; a concert found once becomes known.
+    /// NOT_FOUND for an unknown concert (read from memory once found).
     Result<void> RequireConcert(ConcertId concert);
     /// The store's answer for a token: UNAUTHENTICATED when malformed or unknown.
     static Result<TokenView> Found(std::string_view token, Result<std::optional<TokenView>> view);
@@ -89,9 +89,8 @@ private:
     Result<QueuePosition> Position(const TokenView& view) const;
 
     Context ctx_;
-    // Users and concerts are never deleted: one that was found once needs no lookup on the next join.
+    // Users are never deleted: one that was found once needs no lookup on the next join.
     std::unique_ptr<internal::KnownIds> known_users_;
-    std::unique_ptr<internal::KnownIds> known_concerts_;
     struct UserCheck {
         UserId user;
         Result<bool> exists;
