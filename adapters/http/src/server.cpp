@@ -245,29 +245,27 @@ asio::awaitable<Response> Server::Impl::AnswerBatched(Batch kind, const Request&
 
 void Server::Impl::Drain(Batch kind) {
     auto& queue = pending[Slot(kind)];
-    for (;;) {
-        std::vector<Queued> batch;
-        {
-            std::lock_guard lock(queue.mutex);
-            if (queue.requests.empty()) {
-                --queue.drains;
-                return;
-            }
-            batch.swap(queue.requests);
+    std::vector<Queued> batch;
+    {
+        std::lock_guard lock(queue.mutex);
+        if (queue.requests.empty()) {
+            --queue.drains;
+            return;
         }
-        std::vector<const Request*> requests;
-        requests.reserve(batch.size());
-        for (const auto& queued : batch) requests.push_back(queued.request);
-        auto responses = api.HandleBatch(kind, requests);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            asio::post(
-                batch[i].session,
-                [done = std::move(batch[i].done), response = std::move(responses[i])]() mutable {
-                    std::move(done)(std::move(response));
-                }
-            );
-        }
+        batch.swap(queue.requests);
     }
+    std::vector<const Request*> requests;
+    requests.reserve(batch.size());
+    for (const auto& queued : batch) requests.push_back(queued.request);
+    auto responses = api.HandleBatch(kind, requests);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        asio::post(batch[i].session, [done = std::move(batch[i].done), response = std::move(responses[i])]() mutable {
+            std::move(done)(std::move(response));
+        });
+    }
+    // The next batch waits its turn behind the work posted meanwhile: under a steady crowd the drains
+    // would otherwise keep their threads, and holds or payments would wait for a free worker.
+    asio::post(workers, [this, kind] { Drain(kind); });
 }
 
 asio::awaitable<void> Server::Impl::Write(

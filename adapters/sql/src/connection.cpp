@@ -316,6 +316,29 @@ Failure Translate(const Dialect& dialect, soci::session& session, const soci::so
     return {{Errc::kInternal, message}, false};
 }
 
+std::optional<WriterGate::Turn> WriterGate::Enter(Millis timeout) {
+    std::unique_lock lock(mutex_);
+    const auto self = std::this_thread::get_id();
+    if (busy_ && owner_ == self) return Turn{};
+    if (!released_.wait_for(lock, timeout, [&] { return !busy_; })) {
+        // A release this waiter was woken by, just as its time ran out, goes to the next one.
+        if (!busy_) released_.notify_one();
+        return std::nullopt;
+    }
+    busy_ = true;
+    owner_ = self;
+    return Turn(this);
+}
+
+void WriterGate::Leave() {
+    {
+        std::lock_guard lock(mutex_);
+        busy_ = false;
+        owner_ = {};
+    }
+    released_.notify_one();
+}
+
 Pool::Pool(Endpoint endpoint, SqlOptions options) : endpoint_(std::move(endpoint)), options_(std::move(options)) {
     if (options_.pool_size == 0) options_.pool_size = 1;
 }

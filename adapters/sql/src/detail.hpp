@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <ticketing/error.hpp>
 #include <ticketing/sql/sql_database.hpp>
 #include <vector>
@@ -84,6 +86,32 @@ struct Failure {
 /// `session` is the one `e` came from (SQLite: whether the failed statement waited).
 Failure Translate(const Dialect& dialect, soci::session& session, const soci::soci_error& e, std::string_view what);
 
+/// SQLite lets one transaction write at a time. The writers of one process take turns here (one
+/// waiter woken per release) rather than in SQLite's busy handler, which sleeps 1-100 ms between its
+/// tries: there a writer could lose every try to another for the whole busy timeout while the lock
+/// sat idle during its sleeps. Writers of other processes still meet the busy handler.
+class WriterGate {
+    struct Leave {
+        void operator()(WriterGate* gate) const { gate->Leave(); }
+    };
+
+public:
+    /// The turn, released when destroyed; empty for a thread that already had it.
+    using Turn = std::unique_ptr<WriterGate, Leave>;
+
+    /// Waits up to `timeout` for the turn: nullopt past it. A thread that has the turn already passes
+    /// with an empty one, and its second unit of work meets SQLite's own lock, as across processes.
+    std::optional<Turn> Enter(Millis timeout);
+
+private:
+    void Leave();
+
+    std::mutex mutex_;
+    std::condition_variable released_;
+    bool busy_{false};
+    std::thread::id owner_;
+};
+
 /// A bounded pool of sessions. A session is used by one unit of work (one thread) at a time; a dead
 /// one is dropped and a fresh connection made on the next Acquire.
 class Pool {
@@ -97,10 +125,13 @@ public:
 
     const Endpoint& endpoint() const { return endpoint_; }
     const SqlOptions& options() const { return options_; }
+    /// SQLite's writers take turns here; MySQL's lock rows, not the database, and pass by.
+    WriterGate* writer_gate() { return endpoint_.dialect->kind == DialectKind::kSqlite ? &writer_gate_ : nullptr; }
 
 private:
     Endpoint endpoint_;
     SqlOptions options_;
+    WriterGate writer_gate_;
     std::mutex mutex_;
     std::condition_variable released_;
     std::vector<std::unique_ptr<soci::session>> idle_;
@@ -127,7 +158,7 @@ int RunMigrations(soci::session& sql, const Dialect& dialect);
 int CurrentVersion(soci::session& sql, const Dialect& dialect);
 
 std::unique_ptr<ports::UnitOfWork> MakeUnitOfWork(
-    std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode
+    std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode, WriterGate::Turn turn
 );
 
 }  // namespace ticketing::sql::detail

@@ -85,6 +85,17 @@ Result<std::unique_ptr<ports::UnitOfWork>> SqlDatabase::Begin(ports::TxMode mode
         : mode == ports::TxMode::kPessimistic ? dialect.begin_pessimistic
                                               : dialect.begin_optimistic
     );
+    detail::WriterGate::Turn turn;
+    if (auto* gate = state_->pool->writer_gate(); gate != nullptr && mode != ports::TxMode::kRead) {
+        const auto timeout = state_->pool->options().busy_timeout;
+        auto entered = gate->Enter(timeout);
+        if (!entered) {
+            return MakeError(
+                Errc::kConflict, "no turn to write within the busy timeout (" + std::to_string(timeout.count()) + " ms)"
+            );
+        }
+        turn = std::move(*entered);
+    }
     // Pooled connections may have died while idle (a server restart, wait_timeout): each dead one is
     // dropped and the next tried, until a new connection is opened; only then is the server down.
     const auto tries = state_->pool->options().pool_size + 1;
@@ -93,7 +104,7 @@ Result<std::unique_ptr<ports::UnitOfWork>> SqlDatabase::Begin(ports::TxMode mode
         if (!session) return Forward(session.error());
         try {
             if (!begin.empty()) **session << begin;
-            return detail::MakeUnitOfWork(state_->pool, std::move(*session), mode);
+            return detail::MakeUnitOfWork(state_->pool, std::move(*session), mode, std::move(turn));
         } catch (const soci::soci_error& e) {
             auto failure = detail::Translate(dialect, **session, e, "begin");
             state_->pool->Release(std::move(*session), !failure.discard_session);

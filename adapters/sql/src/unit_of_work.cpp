@@ -5,10 +5,13 @@
 
 namespace ticketing::sql::detail {
 
-SqlUnitOfWork::SqlUnitOfWork(std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode)
+SqlUnitOfWork::SqlUnitOfWork(
+    std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode, WriterGate::Turn turn
+)
     : pool_(std::move(pool)),
       dialect_(*pool_->endpoint().dialect),
       session_(std::move(session)),
+      turn_(std::move(turn)),
       mode_(mode),
       untried_(mode == ports::TxMode::kRead && dialect_.begin_read.empty()) {}
 
@@ -57,12 +60,13 @@ Result<void> SqlUnitOfWork::Reconnect() {
 
 void SqlUnitOfWork::ReleaseSession() {
     if (session_) pool_->Release(std::move(session_), !discard_);
+    turn_.reset();
 }
 
 std::unique_ptr<ports::UnitOfWork> MakeUnitOfWork(
-    std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode
+    std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode, WriterGate::Turn turn
 ) {
-    return std::make_unique<SqlUnitOfWork>(std::move(pool), std::move(session), mode);
+    return std::make_unique<SqlUnitOfWork>(std::move(pool), std::move(session), mode, std::move(turn));
 }
 
 }  // namespace ticketing::sql::detail

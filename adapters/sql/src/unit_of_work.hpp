@@ -15,7 +15,9 @@ namespace ticketing::sql::detail {
 
 class SqlUnitOfWork final : public ports::UnitOfWork {
 public:
-    SqlUnitOfWork(std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode);
+    SqlUnitOfWork(
+        std::shared_ptr<Pool> pool, std::unique_ptr<soci::session> session, ports::TxMode mode, WriterGate::Turn turn
+    );
     ~SqlUnitOfWork() override;
     SqlUnitOfWork(const SqlUnitOfWork&) = delete;
     SqlUnitOfWork& operator=(const SqlUnitOfWork&) = delete;
@@ -163,6 +165,7 @@ private:
     std::shared_ptr<Pool> pool_;
     const Dialect& dialect_;
     std::unique_ptr<soci::session> session_;
+    WriterGate::Turn turn_;  ///< SQLite writers: held to COMMIT or ROLLBACK
     ports::TxMode mode_;
     bool finished_{false};
     bool discard_{false};

@@ -316,7 +316,7 @@ protected:
         ASSERT_FALSE(redis.empty());
         database_ = std::make_unique<ticketing::testing::TempMysql>();
         server_ = std::make_unique<ServerProcess>(
-            InstanceArgs(database_->Url(), redis, "batches:" + std::to_string(::getpid()) + ":")
+            InstanceArgs(database_->Url(), redis, ticketing::testing::UniqueName("batches") + ":")
         );
         api_ = std::make_unique<Api>(*server_);
         concert_ = api_->CreateConcert(1, 5);
