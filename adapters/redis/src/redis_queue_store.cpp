@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <set>
 #include <ticketing/redis/redis_queue_store.hpp>
 
 #include "scripts.hpp"
@@ -129,16 +130,18 @@ std::vector<Result<JoinOutcome>> RedisQueueStore::JoinMany(
     std::span<const JoinCall> calls, Timestamp now, const QueueSettings& defaults
 ) {
     if (calls.empty()) return {};
-    // The concert list lives in another slot: the concerts are registered in the same round trip
-    // (idempotent), then each join runs its script.
-    std::vector<std::string> concerts{"SADD", options_.key_prefix + "tq:concerts"};
+    // The concert list lives in another slot: the batch's concerts are registered, each once, in the
+    // same round trip (idempotent), then each join runs its script.
+    std::set<std::string> concerts;
     std::vector<RedisClient::ScriptCall> scripted;
     scripted.reserve(calls.size());
     for (const auto& call : calls) {
-        concerts.push_back(std::to_string(call.concert.value));
+        concerts.insert(std::to_string(call.concert.value));
         scripted.push_back({Keys(call.concert), {std::to_string(call.user.value), call.candidate_token, Ms(now)}});
     }
-    std::vector<std::vector<std::string>> commands{std::move(concerts)};
+    std::vector<std::string> register_concerts{"SADD", options_.key_prefix + "tq:concerts"};
+    register_concerts.insert(register_concerts.end(), concerts.begin(), concerts.end());
+    std::vector<std::vector<std::string>> commands{std::move(register_concerts)};
     for (const auto& s : scripted)
         commands.push_back(RedisClient::EvalShaCommand(scripts::QueueJoin(), s.keys, s.args));
     auto replies = client_->Pipeline(commands);
