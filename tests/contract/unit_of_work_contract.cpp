@@ -317,6 +317,105 @@ TEST_P(UnitOfWorkContract, ReservationsRoundTripAndOneLiveHoldPerToken) {
     EXPECT_NE(due[0], id);
 }
 
+TEST_P(UnitOfWorkContract, ReservationsAreInsertedFoundAndUpdatedAsASet) {
+    const auto now = clock_.Now();
+    ConcertId concert;
+    ScheduleId schedule;
+    UserId user;
+    std::vector<Seat> seats;
+    {
+        auto uow = Begin();
+        schedule = SeedSchedule(*uow, now, 5, &concert);
+        user = TK_OK(uow->InsertUser({{}, "kim", 0, 0}));
+        ASSERT_TRUE(uow->Commit().has_value());
+        seats = TK_OK(Begin(ports::TxMode::kRead)->ListSeats(schedule));
+    }
+    std::vector<Reservation> holds{
+        MakeHold(user, concert, schedule, seats[3], "1.dddd", now),
+        MakeHold(user, concert, schedule, seats[0], "1.aaaa", now),
+        MakeHold(user, concert, schedule, seats[1], "1.bbbb", now),
+    };
+    holds[1].seats.push_back({seats[2].id, seats[2].number, seats[2].price});
+    holds[2].live_token.clear();  // not live: stored without a token
+    std::vector<ReservationId> ids;
+    {
+        auto uow = Begin();
+        ids = TK_OK(uow->InsertReservations(holds));
+        ASSERT_EQ(ids.size(), 3U);
+        EXPECT_LT(ids[0], ids[1]);  // in the order given
+        EXPECT_LT(ids[1], ids[2]);
+        EXPECT_TRUE(TK_OK(uow->InsertReservations({})).empty());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    std::vector<Reservation> found;
+    {
+        auto uow = Begin();
+        // Unknown ids and tokens are left out; each comes once, by id, with its own seats.
+        found = TK_OK(uow->FindReservationsForUpdate(std::vector<ReservationId>{
+            ids[2], ids[0], ReservationId{999999}, ids[1], ids[0]}));
+        ASSERT_EQ(found.size(), 3U);
+        EXPECT_EQ(found[0].id, ids[0]);
+        EXPECT_EQ(found[1].seats.size(), 2U);
+        EXPECT_EQ(found[1].seats[1].seat_id, seats[2].id);
+        EXPECT_EQ(found[2].live_token, "");
+        const std::vector<std::string> tokens{"1.aaaa", "", "1.zzzz", "1.dddd"};
+        auto live = TK_OK(uow->FindReservationsByLiveTokensForUpdate(tokens));
+        ASSERT_EQ(live.size(), 2U);
+        EXPECT_EQ(live[0].id, ids[0]);
+        EXPECT_EQ(live[0].live_token, "1.dddd");
+        EXPECT_EQ(live[1].seats.size(), 2U);
+        EXPECT_TRUE(TK_OK(uow->FindReservationsByLiveTokensForUpdate({})).empty());
+    }
+    {
+        // Two of three written in one go, each with its own values.
+        auto uow = Begin();
+        auto changed = std::vector<Reservation>{found[0], found[1]};
+        changed[0].status = ReservationStatus::kCancelled;
+        changed[0].live_token.clear();
+        changed[1].status = ReservationStatus::kPaid;
+        changed[1].amount = 7;
+        ASSERT_TRUE(uow->UpdateReservations(changed).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin(ports::TxMode::kRead);
+        auto first = TK_OK(uow->FindReservation(ids[0])).value();
+        EXPECT_EQ(first.status, ReservationStatus::kCancelled);
+        EXPECT_EQ(first.live_token, "");
+        EXPECT_EQ(first.version, 1);
+        auto second = TK_OK(uow->FindReservation(ids[1])).value();
+        EXPECT_EQ(second.status, ReservationStatus::kPaid);
+        EXPECT_EQ(second.amount, 7);
+        EXPECT_EQ(second.live_token, "1.aaaa");
+        EXPECT_EQ(second.seats.size(), 2U);
+        EXPECT_EQ(TK_OK(uow->FindReservation(ids[2]))->version, 0);
+    }
+    {
+        // One stale version (found[1] was written since) among two: ABORTED, and neither written.
+        auto uow = Begin();
+        auto stale = std::vector<Reservation>{found[2], found[1]};
+        stale[0].status = ReservationStatus::kExpired;
+        auto updated = uow->UpdateReservations(stale);
+        auto done = updated ? uow->Commit() : updated;
+        ASSERT_FALSE(done.has_value());
+        EXPECT_EQ(done.error().code, Errc::kAborted);
+    }
+    EXPECT_EQ(TK_OK(Begin(ports::TxMode::kRead)->FindReservation(ids[2]))->status, ReservationStatus::kHeld);
+    {
+        // A token already live breaks the constraint for the whole set: none inserted.
+        auto uow = Begin();
+        std::vector<Reservation> again{
+            MakeHold(user, concert, schedule, seats[4], "1.eeee", now),
+            MakeHold(user, concert, schedule, seats[4], "1.aaaa", now),
+        };
+        auto inserted = uow->InsertReservations(again);
+        auto done = inserted ? uow->Commit() : Result<void>(Forward(inserted.error()));
+        ASSERT_FALSE(done.has_value());
+        EXPECT_EQ(done.error().code, Errc::kAborted);
+    }
+    EXPECT_TRUE(TK_OK(Begin()->FindReservationsByLiveTokensForUpdate(std::vector<std::string>{"1.eeee"})).empty());
+}
+
 TEST_P(UnitOfWorkContract, ASeatHasOneIssuedTicketAtMost) {
     const auto now = clock_.Now();
     ConcertId concert;

@@ -267,18 +267,7 @@ public:
     }
     Result<void> UpdateSeat(const Seat& seat) override { return Write(state_->seats, seats_, seat, "seat"); }
     Result<void> UpdateSeats(std::span<const Seat> seats) override {
-        // Every version is checked before any is staged: all or nothing.
-        for (const auto& seat : seats) {
-            auto current = Read(state_->seats, seats_, seat.id.value);
-            if (!current) return Forward(current.error());
-            if (!*current || (*current)->version != seat.version) {
-                return Aborted("seat " + std::to_string(seat.id.value) + " changed since it was read");
-            }
-        }
-        for (const auto& seat : seats) {
-            if (auto written = UpdateSeat(seat); !written) return written;
-        }
-        return {};
+        return WriteAll(state_->seats, seats_, seats, "seat");
     }
     Result<std::int64_t> TransitionSeats(std::span<const SeatId> ids, ports::SeatHolding from, ports::SeatHolding to)
         override {
@@ -329,6 +318,45 @@ public:
     }
     Result<void> UpdateReservation(const Reservation& reservation) override {
         return Write(state_->reservations, reservations_, reservation, "reservation");
+    }
+    Result<std::vector<ReservationId>> InsertReservations(std::span<const Reservation> reservations) override {
+        std::vector<ReservationId> ids;
+        for (const auto& reservation : reservations) {
+            auto id = InsertReservation(reservation);
+            if (!id) return Forward(id.error());
+            ids.push_back(*id);
+        }
+        return ids;
+    }
+    Result<std::vector<Reservation>> FindReservationsForUpdate(std::span<const ReservationId> ids) override {
+        std::vector<ReservationId> sorted(ids.begin(), ids.end());
+        std::sort(sorted.begin(), sorted.end());
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+        std::vector<Reservation> out;
+        for (auto id : sorted) {
+            auto row = FindReservationForUpdate(id);
+            if (!row) return Forward(row.error());
+            if (*row) out.push_back(std::move(**row));
+        }
+        return out;
+    }
+    Result<std::vector<Reservation>> FindReservationsByLiveTokensForUpdate(std::span<const std::string> tokens
+    ) override {
+        std::vector<std::string> sorted(tokens.begin(), tokens.end());
+        std::sort(sorted.begin(), sorted.end());
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+        std::vector<Reservation> out;
+        for (const auto& token : sorted) {
+            if (token.empty()) continue;
+            auto row = FindReservationByLiveTokenForUpdate(token);
+            if (!row) return Forward(row.error());
+            if (*row) out.push_back(std::move(**row));
+        }
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+        return out;
+    }
+    Result<void> UpdateReservations(std::span<const Reservation> reservations) override {
+        return WriteAll(state_->reservations, reservations_, reservations, "reservation");
     }
     Result<std::vector<ReservationId>> ListExpiredHolds(Timestamp now, std::int64_t limit) override {
         if (auto ok = CheckOpen(); !ok) return Forward(ok.error());
@@ -721,6 +749,23 @@ private:
         Row next = row;
         next.version = row.version + 1;
         staged.rows[row.id.value] = std::move(next);
+        return {};
+    }
+    // `Write` for each row, all or nothing: every version is checked before any is staged.
+    template <class Row>
+    Result<void> WriteAll(
+        const Table<Row>& table, Staged<Row>& staged, std::span<const Row> rows, std::string_view what
+    ) {
+        for (const auto& row : rows) {
+            auto current = Read(table, staged, row.id.value);
+            if (!current) return Forward(current.error());
+            if (!*current || (*current)->version != row.version) {
+                return Aborted(std::string(what) + " " + std::to_string(row.id.value) + " changed since it was read");
+            }
+        }
+        for (const auto& row : rows) {
+            if (auto written = Write(table, staged, row, what); !written) return written;
+        }
         return {};
     }
     // Stages the deletion of up to `limit` rows of `table` that `due` accepts and are not staged yet;

@@ -1,5 +1,6 @@
 // Holds and their seats (ReservationRepository).
-#include <type_traits>
+#include <algorithm>
+#include <stdexcept>
 
 #include "schema.hpp"
 #include "statements.hpp"
@@ -87,117 +88,189 @@ struct ReservationSeatRow {
 
 }  // namespace
 
-template <class Key>
 Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationImpl(
-    std::string_view where, const Key& key, bool for_update
+    const std::string& where, std::span<const std::string> params, bool for_update
 ) {
     // The same read twice in an optimistic unit of work, with no reservation written between (the
     // lease strategy's check of what it locked, then the work): the first answer, as a repeatable
     // read of that row would give. A change since is caught by the versioned write.
     const bool repeatable = mode_ == ports::TxMode::kOptimistic;
-    std::string read_key = std::string(where) + '|';
-    if constexpr (std::is_same_v<Key, std::string>) {
-        read_key += key;
-    } else {
-        read_key += std::to_string(key);
-    }
+    std::string read_key = where;
+    for (const auto& param : params) read_key += '|' + param;
     if (repeatable && !failed_ && !finished_ && last_read_ && last_read_->first == read_key) return last_read_->second;
-    return Read<std::optional<Reservation>>(
+    auto rows = FindReservationsWhere(where, params, for_update);
+    if (!rows) return Forward(rows.error());
+    std::optional<Reservation> found;
+    if (!rows->empty()) found = std::move(rows->front());
+    if (repeatable) last_read_.emplace(read_key, found);
+    return found;
+}
+
+Result<std::vector<Reservation>> SqlUnitOfWork::FindReservationsWhere(
+    const std::string& where, std::span<const std::string> params, bool for_update
+) {
+    return Read<std::vector<Reservation>>(
         "find reservation",
-        [&](soci::session& sql) -> Result<std::optional<Reservation>> {
-            const auto rows = Select<ReservationSeatRow>(
-                sql,
-                SelectFrom<ReservationSeatRow>(
-                    "reservation r LEFT JOIN reservation_seat s ON s.reservation_id = r.id",
-                    std::string(where) + " ORDER BY s.position"
-                ) + (for_update ? ForUpdate() : ""),
-                key
-            );
-            std::optional<Reservation> found;
-            if (!rows.empty()) {
-                found = rows.front().first;
-                for (const auto& [reservation, seat] : rows) {
-                    if (seat) found->seats.push_back(*seat);
-                }
-                known_seats_[found->id.value] = {found->version, found->seats};
+        [&](soci::session& sql) -> Result<std::vector<Reservation>> {
+            // Each reservation with its seats in one query: one row per seat (a reservation without seats:
+            // one row of NULLs), in reservation order.
+            ReservationSeatRow row;
+            soci::details::prepare_temp_type prep =
+                (sql.prepare << SelectFrom<ReservationSeatRow>(
+                                    "reservation r LEFT JOIN reservation_seat s ON s.reservation_id = r.id",
+                                    where + " ORDER BY r.id, s.position"
+                                ) + (for_update ? ForUpdate() : ""));
+            for (const auto& param : params) prep, soci::use(param);
+            row.Bind(prep);
+            soci::statement st(prep);
+            st.execute();
+            std::vector<Reservation> out;
+            while (st.fetch()) {
+                auto [reservation, seat] = row.ToEntity();
+                if (out.empty() || out.back().id != reservation.id) out.push_back(std::move(reservation));
+                if (seat) out.back().seats.push_back(*seat);
             }
-            if (repeatable) last_read_.emplace(read_key, found);
-            return found;
+            for (const auto& found : out) known_seats_[found.id.value] = {found.version, found.seats};
+            return out;
         }
     );
 }
 
 Result<ReservationId> SqlUnitOfWork::InsertReservation(const Reservation& r) {
-    return Write<ReservationId>("insert reservation", [&](soci::session& sql) -> Result<ReservationId> {
-        const NullableText token{r.live_token};
-        Exec(
-            sql,
-            "INSERT INTO reservation (user_id, concert_id, schedule_id, amount, status, live_token, created_at, "
-            "expires_at, version) VALUES (:user, :concert, :schedule, :amount, :status, :token, :created, "
-            ":expires, 0)",
-            r.user_id.value,
-            r.concert_id.value,
-            r.schedule_id.value,
-            r.amount,
-            static_cast<int>(r.status),
-            token,
-            ToMs(r.created_at),
-            ToMs(r.expires_at)
-        );
-        last_read_.reset();
-        const auto id = LastId(sql);
-        InsertReservedSeats(sql, id, r.seats);
-        known_seats_[id] = {0, r.seats};
-        return ReservationId{id};
-    });
+    auto ids = InsertReservations({&r, 1});
+    if (!ids) return Forward(ids.error());
+    return ids->front();
+}
+
+Result<std::vector<ReservationId>> SqlUnitOfWork::InsertReservations(std::span<const Reservation> reservations) {
+    return Write<std::vector<ReservationId>>(
+        "insert reservation",
+        [&](soci::session& sql) -> Result<std::vector<ReservationId>> {
+            if (reservations.empty()) return std::vector<ReservationId>{};
+            // One multi-row INSERT: the numbers written into the SQL text, the tokens bound.
+            std::string query =
+                "INSERT INTO reservation (user_id, concert_id, schedule_id, amount, status, live_token, created_at, "
+                "expires_at, version) VALUES ";
+            std::vector<NullableText> tokens;
+            tokens.reserve(reservations.size());
+            for (const auto& r : reservations) {
+                const auto n = std::to_string(tokens.size());
+                query += (tokens.empty() ? "(" : ", (") + std::to_string(r.user_id.value) + ", " +
+                         std::to_string(r.concert_id.value) + ", " + std::to_string(r.schedule_id.value) + ", " +
+                         std::to_string(r.amount) + ", " + std::to_string(static_cast<int>(r.status)) + ", :t" + n +
+                         ", " + std::to_string(ToMs(r.created_at)) + ", " + std::to_string(ToMs(r.expires_at)) + ", 0)";
+                tokens.push_back({r.live_token});
+            }
+            soci::details::prepare_temp_type prep = (sql.prepare << query + " RETURNING id");
+            for (const auto& token : tokens) prep, soci::use(token);
+            std::int64_t id = 0;
+            prep, soci::into(id);
+            soci::statement st(prep);
+            st.execute();
+            std::vector<Reservation> stored(reservations.begin(), reservations.end());
+            std::vector<std::int64_t> ids;
+            while (st.fetch()) ids.push_back(id);
+            if (ids.size() != stored.size()) throw std::logic_error("the insert returned another number of ids");
+            // Ids grow in insert order on both databases; RETURNING's own row order is not promised.
+            std::sort(ids.begin(), ids.end());
+            std::vector<ReservationId> out;
+            for (std::size_t i = 0; i < stored.size(); ++i) {
+                stored[i].id = ReservationId{ids[i]};
+                out.push_back(stored[i].id);
+                known_seats_[ids[i]] = {0, stored[i].seats};
+            }
+            last_read_.reset();
+            InsertReservedSeats(sql, stored);
+            return out;
+        }
+    );
 }
 
 Result<std::optional<Reservation>> SqlUnitOfWork::FindReservation(ReservationId id) {
-    return FindReservationImpl("WHERE r.id = :id", id.value, false);
+    return FindReservationImpl("WHERE r.id = " + std::to_string(id.value), {}, false);
 }
 
 Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationForUpdate(ReservationId id) {
-    return FindReservationImpl("WHERE r.id = :id", id.value, true);
+    return FindReservationImpl("WHERE r.id = " + std::to_string(id.value), {}, true);
 }
 
 Result<std::optional<Reservation>> SqlUnitOfWork::FindReservationByLiveTokenForUpdate(std::string_view token) {
     if (token.empty()) return std::optional<Reservation>{};  // "" is "no live hold", stored as NULL
-    return FindReservationImpl("WHERE r.live_token = :token", std::string(token), true);
+    const std::string param(token);
+    return FindReservationImpl("WHERE r.live_token = :token", {&param, 1}, true);
+}
+
+Result<std::vector<Reservation>> SqlUnitOfWork::FindReservationsForUpdate(std::span<const ReservationId> ids) {
+    if (ids.empty()) return std::vector<Reservation>{};
+    std::vector<std::int64_t> values;
+    for (auto id : ids) values.push_back(id.value);
+    return FindReservationsWhere("WHERE r.id IN " + IdList(values), {}, true);
+}
+
+Result<std::vector<Reservation>> SqlUnitOfWork::FindReservationsByLiveTokensForUpdate(
+    std::span<const std::string> tokens
+) {
+    std::vector<std::string> live;
+    std::string where;
+    for (const auto& token : tokens) {
+        if (token.empty()) continue;  // stored as NULL: never a live hold
+        where += (where.empty() ? "WHERE r.live_token IN (:t" : ", :t") + std::to_string(live.size());
+        live.push_back(token);
+    }
+    if (live.empty()) return std::vector<Reservation>{};
+    return FindReservationsWhere(where + ")", live, true);
 }
 
 Result<void> SqlUnitOfWork::UpdateReservation(const Reservation& r) {
+    return UpdateReservations({&r, 1});
+}
+
+Result<void> SqlUnitOfWork::UpdateReservations(std::span<const Reservation> reservations) {
     return Write<void>("update reservation", [&](soci::session& sql) -> Result<void> {
+        if (reservations.empty()) return {};
         last_read_.reset();
-        const NullableText token{r.live_token};
-        auto updated = UpdateVersioned(
-            sql,
-            "reservation",
-            "user_id = :user, concert_id = :concert, schedule_id = :schedule, amount = :amount, "
-            "status = :status, live_token = :token, created_at = :created, expires_at = :expires",
-            r.id.value,
-            r.version,
-            r.user_id.value,
-            r.concert_id.value,
-            r.schedule_id.value,
-            r.amount,
-            static_cast<int>(r.status),
-            token,
-            ToMs(r.created_at),
-            ToMs(r.expires_at)
-        );
-        if (!updated) return updated;
+        const auto text = [](std::int64_t v) { return std::to_string(v); };
+        // The numbers written into the SQL text, the tokens bound.
+        std::vector<NullableText> tokens;
+        for (const auto& r : reservations) tokens.push_back({r.live_token});
+        std::size_t bound = 0;
+        const auto token = [&](const Reservation&) { return ":t" + std::to_string(bound++); };
+        soci::details::prepare_temp_type prep =
+            (sql.prepare
+             << "UPDATE reservation SET user_id = " +
+                    CaseById(reservations, [&](const Reservation& r) { return text(r.user_id.value); }) +
+                    ", concert_id = " +
+                    CaseById(reservations, [&](const Reservation& r) { return text(r.concert_id.value); }) +
+                    ", schedule_id = " +
+                    CaseById(reservations, [&](const Reservation& r) { return text(r.schedule_id.value); }) +
+                    ", amount = " + CaseById(reservations, [&](const Reservation& r) { return text(r.amount); }) +
+                    ", status = " +
+                    CaseById(reservations, [&](const Reservation& r) { return text(static_cast<int>(r.status)); }) +
+                    ", live_token = " + CaseById(reservations, token) + ", created_at = " +
+                    CaseById(reservations, [&](const Reservation& r) { return text(ToMs(r.created_at)); }) +
+                    ", expires_at = " +
+                    CaseById(reservations, [&](const Reservation& r) { return text(ToMs(r.expires_at)); }) +
+                    ", version = version + 1 WHERE " + AtVersionsRead(reservations));
+        for (const auto& t : tokens) prep, soci::use(t);
+        soci::statement st(prep);
+        st.execute(true);
+        if (auto written = AllWritten(st.get_affected_rows(), reservations.size(), "reservation"); !written) {
+            return written;
+        }
         // The seats of a hold do not change in practice: rewrite them only when they differ. Seats read
         // in this unit of work at the version just overwritten are what is stored (a seat write always
         // comes with a versioned reservation write), so they need not be read again.
-        const auto known = known_seats_.find(r.id.value);
-        const bool same = known != known_seats_.end() && known->second.first == r.version
-                              ? known->second.second == r.seats
-                              : LoadReservedSeats(sql, r.id.value) == r.seats;
-        if (!same) {
-            Exec(sql, "DELETE FROM reservation_seat WHERE reservation_id = :id", r.id.value);
-            InsertReservedSeats(sql, r.id.value, r.seats);
+        for (const auto& r : reservations) {
+            const auto known = known_seats_.find(r.id.value);
+            const bool same = known != known_seats_.end() && known->second.first == r.version
+                                  ? known->second.second == r.seats
+                                  : LoadReservedSeats(sql, r.id.value) == r.seats;
+            if (!same) {
+                Exec(sql, "DELETE FROM reservation_seat WHERE reservation_id = :id", r.id.value);
+                InsertReservedSeats(sql, {&r, 1});
+            }
+            known_seats_[r.id.value] = {r.version + 1, r.seats};
         }
-        known_seats_[r.id.value] = {r.version + 1, r.seats};
         return {};
     });
 }
@@ -230,22 +303,20 @@ std::vector<ReservedSeat> SqlUnitOfWork::LoadReservedSeats(soci::session& sql, s
     );
 }
 
-void SqlUnitOfWork::InsertReservedSeats(
-    soci::session& sql, std::int64_t reservation, const std::vector<ReservedSeat>& seats
-) {
-    if (seats.empty()) return;
-    // One multi-row INSERT; positions are the seats' indexes, written into the SQL text.
-    std::string query = "INSERT INTO reservation_seat (reservation_id, position, seat_id, number, price) VALUES ";
-    for (std::size_t i = 0; i < seats.size(); ++i) {
-        const auto n = std::to_string(i);
-        query += (i == 0 ? "(:r" : ", (:r") + n + ", " + n + ", :s" + n + ", :n" + n + ", :p" + n + ")";
+void SqlUnitOfWork::InsertReservedSeats(soci::session& sql, std::span<const Reservation> reservations) {
+    // One multi-row INSERT, every value a number written into the SQL text; positions are the seats'
+    // indexes.
+    std::string values;
+    for (const auto& r : reservations) {
+        for (std::size_t i = 0; i < r.seats.size(); ++i) {
+            const auto& seat = r.seats[i];
+            values += (values.empty() ? "(" : ", (") + std::to_string(r.id.value) + ", " + std::to_string(i) + ", " +
+                      std::to_string(seat.seat_id.value) + ", " + std::to_string(seat.number) + ", " +
+                      std::to_string(seat.price) + ")";
+        }
     }
-    soci::details::prepare_temp_type prep = (sql.prepare << query);
-    for (const auto& seat : seats) {
-        prep, soci::use(reservation), soci::use(seat.seat_id.value), soci::use(seat.number), soci::use(seat.price);
-    }
-    soci::statement st(prep);
-    st.execute(true);
+    if (values.empty()) return;
+    sql << "INSERT INTO reservation_seat (reservation_id, position, seat_id, number, price) VALUES " + values;
 }
 
 Result<std::int64_t> SqlUnitOfWork::CountLiveHolds(Timestamp now) {

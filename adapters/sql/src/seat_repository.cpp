@@ -113,45 +113,17 @@ Result<void> SqlUnitOfWork::UpdateSeat(const Seat& seat) {
 
 Result<void> SqlUnitOfWork::UpdateSeats(std::span<const Seat> seats) {
     return Write<void>("update seats", [&](soci::session& sql) -> Result<void> {
-        // Seats given the same values share one statement (a hold's, a sale's: all of them); each
-        // row still matches only at its own version, so fewer rows than given is a lost race.
-        std::vector<bool> done(seats.size(), false);
-        long long written = 0;
-        for (std::size_t i = 0; i < seats.size(); ++i) {
-            if (done[i]) continue;
-            const auto& first = seats[i];
-            std::vector<std::int64_t> ids;
-            std::string versions;
-            for (std::size_t j = i; j < seats.size(); ++j) {
-                const auto& s = seats[j];
-                if (done[j] || s.price != first.price || s.status != first.status || s.held_by != first.held_by ||
-                    s.held_until != first.held_until) {
-                    continue;
-                }
-                done[j] = true;
-                ids.push_back(s.id.value);
-                versions += (versions.empty() ? "" : " OR ") + std::string("(id = ") + std::to_string(s.id.value) +
-                            " AND version = " + std::to_string(s.version) + ")";
-            }
-            const auto affected = Exec(
-                sql,
-                "UPDATE seat SET price = :price, status = :status, held_by = :held_by, held_until = :held_until, "
-                "version = version + 1 WHERE id IN " +
-                    IdList(ids) + " AND (" + versions + ")",
-                first.price,
-                static_cast<int>(first.status),
-                first.held_by.value,
-                ToMs(first.held_until)
-            );
-            written += affected;
-            if (affected != static_cast<long long>(ids.size())) {
-                Error lost{Errc::kAborted, "a seat of " + IdList(ids) + " changed since it was read"};
-                // Some rows are written already: nothing after this may commit.
-                if (written > 0) failed_ = lost;
-                return tl::unexpected<Error>(std::move(lost));
-            }
-        }
-        return {};
+        if (seats.empty()) return {};
+        const auto text = [](std::int64_t v) { return std::to_string(v); };
+        const auto affected = Exec(
+            sql,
+            "UPDATE seat SET price = " + CaseById(seats, [&](const Seat& s) { return text(s.price); }) +
+                ", status = " + CaseById(seats, [&](const Seat& s) { return text(static_cast<int>(s.status)); }) +
+                ", held_by = " + CaseById(seats, [&](const Seat& s) { return text(s.held_by.value); }) +
+                ", held_until = " + CaseById(seats, [&](const Seat& s) { return text(ToMs(s.held_until)); }) +
+                ", version = version + 1 WHERE " + AtVersionsRead(seats)
+        );
+        return AllWritten(affected, seats.size(), "seat");
     });
 }
 

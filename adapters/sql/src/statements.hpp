@@ -69,6 +69,28 @@ std::string IdList(const Ids& ids) {
     return out + ")";
 }
 
+// "CASE id WHEN 1 THEN a WHEN 2 THEN b END": each row's new value of a column (an integer, or a
+// placeholder), so one UPDATE writes many rows.
+template <class Rows, class ValueOf>
+std::string CaseById(const Rows& rows, ValueOf value_of) {
+    std::string out = "CASE id";
+    for (const auto& row : rows) out += " WHEN " + std::to_string(row.id.value) + " THEN " + value_of(row);
+    return out + " END";
+}
+
+// "id IN (1, 2) AND ((id = 1 AND version = 3) OR ...)": each row matches only at the version read.
+template <class Rows>
+std::string AtVersionsRead(const Rows& rows) {
+    std::vector<std::int64_t> ids;
+    std::string versions;
+    for (const auto& row : rows) {
+        ids.push_back(row.id.value);
+        versions += (versions.empty() ? "(id = " : " OR (id = ") + std::to_string(row.id.value) +
+                    " AND version = " + std::to_string(row.version) + ")";
+    }
+    return "id IN " + IdList(ids) + " AND (" + versions + ")";
+}
+
 // Row buffers: SOCI fetches into plain variables, then the entity is built from them.
 struct IdRow {
     static constexpr std::string_view kColumns = "id";

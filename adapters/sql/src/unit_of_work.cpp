@@ -44,6 +44,14 @@ std::string SqlUnitOfWork::ForUpdate() const {
     return mode_ == ports::TxMode::kPessimistic ? std::string(dialect_.for_update) : std::string{};
 }
 
+Result<void> SqlUnitOfWork::AllWritten(long long affected, std::size_t rows, std::string_view table) {
+    if (affected == static_cast<long long>(rows)) return {};
+    Error lost{Errc::kAborted, "a row of " + std::string(table) + " changed since it was read"};
+    // Some rows are written already: nothing after this may commit.
+    if (affected > 0) failed_ = lost;
+    return tl::unexpected<Error>(std::move(lost));
+}
+
 std::int64_t SqlUnitOfWork::LastId(soci::session& sql) {
     long long id = 0;
     if (!sql.get_last_insert_id("", id)) throw std::logic_error("the backend cannot tell the inserted id");

@@ -56,6 +56,11 @@ public:
     Result<std::optional<Reservation>> FindReservationForUpdate(ReservationId id) override;
     Result<std::optional<Reservation>> FindReservationByLiveTokenForUpdate(std::string_view token) override;
     Result<void> UpdateReservation(const Reservation& r) override;
+    Result<std::vector<ReservationId>> InsertReservations(std::span<const Reservation> reservations) override;
+    Result<std::vector<Reservation>> FindReservationsForUpdate(std::span<const ReservationId> ids) override;
+    Result<std::vector<Reservation>> FindReservationsByLiveTokensForUpdate(std::span<const std::string> tokens
+    ) override;
+    Result<void> UpdateReservations(std::span<const Reservation> reservations) override;
     Result<std::vector<ReservationId>> ListExpiredHolds(Timestamp now, std::int64_t limit) override;
     Result<std::int64_t> CountLiveHolds(Timestamp now) override;
 
@@ -147,6 +152,9 @@ private:
     }
 
     std::string ForUpdate() const;
+    // A write of `rows` rows in one statement: kAborted unless all were written (some rows written
+    // poison the unit of work).
+    Result<void> AllWritten(long long affected, std::size_t rows, std::string_view table);
     // From the client library (mysql_insert_id, sqlite3_last_insert_rowid): no round trip.
     static std::int64_t LastId(soci::session& sql);
     void ReleaseSession();
@@ -154,12 +162,15 @@ private:
     Result<void> Reconnect();
 
     Result<std::optional<User>> FindUserImpl(UserId id, bool for_update);
-    template <class Key>
-    Result<std::optional<Reservation>> FindReservationImpl(std::string_view where, const Key& key, bool for_update);
-    static std::vector<ReservedSeat> LoadReservedSeats(soci::session& sql, std::int64_t reservation);
-    static void InsertReservedSeats(
-        soci::session& sql, std::int64_t reservation, const std::vector<ReservedSeat>& seats
+    // `where` may hold placeholders, bound to `params` in order.
+    Result<std::optional<Reservation>> FindReservationImpl(
+        const std::string& where, std::span<const std::string> params, bool for_update
     );
+    Result<std::vector<Reservation>> FindReservationsWhere(
+        const std::string& where, std::span<const std::string> params, bool for_update
+    );
+    static std::vector<ReservedSeat> LoadReservedSeats(soci::session& sql, std::int64_t reservation);
+    static void InsertReservedSeats(soci::session& sql, std::span<const Reservation> reservations);
     Result<std::optional<Payment>> FindPaymentImpl(PaymentId id, bool for_update);
 
     std::shared_ptr<Pool> pool_;

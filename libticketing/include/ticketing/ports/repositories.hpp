@@ -102,6 +102,16 @@ public:
     virtual Result<std::optional<Reservation>> FindReservationForUpdate(ReservationId id) = 0;
     virtual Result<std::optional<Reservation>> FindReservationByLiveTokenForUpdate(std::string_view token) = 0;
     virtual Result<void> UpdateReservation(const Reservation& reservation) = 0;
+    /// Many holds in one go (a batch of requests answered together).
+    /// `InsertReservation` for each, all or nothing; their ids in the same order.
+    virtual Result<std::vector<ReservationId>> InsertReservations(std::span<const Reservation> reservations) = 0;
+    /// The existing ones among `ids`, by id, read in one query.
+    virtual Result<std::vector<Reservation>> FindReservationsForUpdate(std::span<const ReservationId> ids) = 0;
+    /// The reservations that hold any of `tokens` live, by id, read in one query.
+    virtual Result<std::vector<Reservation>> FindReservationsByLiveTokensForUpdate(std::span<const std::string> tokens
+    ) = 0;
+    /// `UpdateReservation` for each, all or nothing: `kAborted` when any stored version differs.
+    virtual Result<void> UpdateReservations(std::span<const Reservation> reservations) = 0;
     /// HELD reservations with `expires_at <= now`, oldest expiry first.
     virtual Result<std::vector<ReservationId>> ListExpiredHolds(Timestamp now, std::int64_t limit) = 0;
     /// HELD reservations not yet expired at `now` (`expires_at > now`).
