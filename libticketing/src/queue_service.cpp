@@ -156,6 +156,17 @@ Result<Grant> QueueService::Authorize(std::string_view token) {
     return Authorize(*view);
 }
 
+std::vector<Result<Grant>> QueueService::AuthorizeMany(std::span<const std::string_view> tokens) {
+    auto views = ctx_.queue.LookupMany(tokens, ctx_.clock.Now(), ctx_.settings.queue);
+    std::vector<Result<Grant>> out;
+    out.reserve(tokens.size());
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        auto view = Found(tokens[i], std::move(views[i]));
+        out.push_back(view ? Authorize(*view) : Forward(view.error()));
+    }
+    return out;
+}
+
 Result<Grant> QueueService::Authorize(const TokenView& view) const {
     auto status = Position(view);
     if (!status) return Forward(status.error());

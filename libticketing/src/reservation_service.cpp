@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <string>
 #include <ticketing/app/reservation_service.hpp>
 #include <vector>
@@ -11,77 +12,163 @@
 namespace ticketing {
 namespace {
 
-// Ends a HELD reservation with `status` and frees the seats it still holds; paid seats are never touched.
-Result<void> ReleaseHold(ports::UnitOfWork& uow, Reservation& hold, ReservationStatus status) {
-    hold.status = status;
-    hold.live_token.clear();
-    if (auto updated = uow.UpdateReservation(hold); !updated) return updated;
-    ++hold.version;
+// Ends HELD reservations with `status` and frees the seats they still hold, in one write of each
+// kind; paid seats are never touched.
+Result<void> ReleaseHolds(ports::UnitOfWork& uow, std::vector<Reservation>& holds, ReservationStatus status) {
     std::vector<SeatId> ids;
-    for (const auto& s : hold.seats) ids.push_back(s.seat_id);
-    std::sort(ids.begin(), ids.end());
+    for (auto& hold : holds) {
+        hold.status = status;
+        hold.live_token.clear();
+        for (const auto& s : hold.seats) ids.push_back(s.seat_id);
+    }
+    if (auto updated = uow.UpdateReservations(holds); !updated) return updated;
+    for (auto& hold : holds) ++hold.version;
     auto seats = uow.FindSeatsForUpdate(ids);
     if (!seats) return Forward(seats.error());
+    std::vector<Seat> changed;
     for (auto& seat : *seats) {
-        if (!seat.Release(hold.id)) continue;
-        if (auto updated = uow.UpdateSeat(seat); !updated) return updated;
+        if (std::any_of(holds.begin(), holds.end(), [&](const auto& h) { return seat.Release(h.id); })) {
+            changed.push_back(seat);
+        }
     }
-    return {};
+    return uow.UpdateSeats(changed);
 }
 
-}  // namespace
+// A hold request that passed every check made before the database is read.
+struct HoldPlan {
+    Grant grant;
+    Schedule schedule;
+    Concert concert;
+    std::vector<SeatId> ids;  // sorted, distinct
+};
 
-Result<Reservation> ReservationService::Hold(
-    std::string_view token, ScheduleId schedule_id, std::span<const SeatId> requested
+Result<HoldPlan> PlanHold(
+    const Context& ctx, Result<Grant> grant, ScheduleId schedule_id, std::span<const SeatId> requested
 ) {
-    auto grant = queue_.Authorize(token);
     if (!grant) return Forward(grant.error());
-
     if (requested.empty()) return MakeError(Errc::kInvalidArgument, "seatIds must not be empty");
     std::vector<SeatId> ids(requested.begin(), requested.end());
     std::sort(ids.begin(), ids.end());
     if (auto dup = std::adjacent_find(ids.begin(), ids.end()); dup != ids.end()) {
         return MakeError(Errc::kInvalidArgument, "seat " + std::to_string(dup->value) + " is listed twice");
     }
-    const auto limit = ctx_.settings.reservation.max_seats_per_reservation;
+    const auto limit = ctx.settings.reservation.max_seats_per_reservation;
     if (static_cast<std::int64_t>(ids.size()) > limit) {
         return MakeError(Errc::kSeatLimitExceeded, "at most " + std::to_string(limit) + " seats per reservation");
     }
-
-    internal::CatalogReader catalog(ctx_);
-    auto found_schedule =
+    internal::CatalogReader catalog(ctx);
+    auto schedule =
         internal::RequireFound(catalog.FindSchedule(schedule_id), "schedule " + std::to_string(schedule_id.value));
-    if (!found_schedule) return Forward(found_schedule.error());
-    const Schedule schedule = *found_schedule;
-    auto found_concert = internal::RequireFound(
-        catalog.FindConcert(schedule.concert_id), "concert " + std::to_string(schedule.concert_id.value)
+    if (!schedule) return Forward(schedule.error());
+    auto concert = internal::RequireFound(
+        catalog.FindConcert(schedule->concert_id), "concert " + std::to_string(schedule->concert_id.value)
     );
-    if (!found_concert) return Forward(found_concert.error());
-    const Concert concert = *found_concert;
-    if (schedule.concert_id != grant->concert_id) {
+    if (!concert) return Forward(concert.error());
+    if (schedule->concert_id != grant->concert_id) {
         return MakeError(Errc::kForbidden, "the queue token is for another concert");
     }
-    std::vector<std::string> known{"hold-token:" + grant->token};
-    for (auto id : ids) known.push_back(internal::LockKey("seat", id.value));
+    return HoldPlan{std::move(*grant), *schedule, *concert, std::move(ids)};
+}
+
+// The seats of `plan` among `locked` (sorted by id), or NOT_FOUND for the first one missing.
+Result<std::vector<Seat*>> RequestedSeats(const HoldPlan& plan, std::vector<Seat>& locked) {
+    std::vector<Seat*> seats;
+    for (auto& seat : locked) {
+        if (std::binary_search(plan.ids.begin(), plan.ids.end(), seat.id) && seat.schedule_id == plan.schedule.id) {
+            seats.push_back(&seat);
+        }
+    }
+    for (std::size_t i = 0; i < plan.ids.size(); ++i) {
+        if (i >= seats.size() || seats[i]->id != plan.ids[i]) {
+            return MakeError(
+                Errc::kNotFound,
+                "seat " + std::to_string(plan.ids[i].value) + " not found in schedule " +
+                    std::to_string(plan.schedule.id.value)
+            );
+        }
+    }
+    return seats;
+}
+
+// RESERVATION_CLOSED, HOLD_EXISTS, then SEAT_UNAVAILABLE (a seat in `claimed` counts as held).
+Result<void> CheckHold(
+    const HoldPlan& plan,
+    const std::vector<Seat*>& seats,
+    const Reservation* live,
+    const std::set<SeatId>& claimed,
+    Timestamp now
+) {
+    if (!plan.concert.IsOpenAt(now)) {
+        return MakeError(
+            Errc::kReservationClosed,
+            "reservations are open from " + FormatRfc3339(plan.concert.reservation_opens_at) + " to " +
+                FormatRfc3339(plan.concert.reservation_closes_at)
+        );
+    }
+    if (live != nullptr) {
+        return MakeError(
+            Errc::kHoldExists, "reservation " + std::to_string(live->id.value) + " already holds seats for this token"
+        );
+    }
+    for (const auto* seat : seats) {
+        const auto status = claimed.contains(seat->id) ? SeatStatus::kHeld : seat->StatusAt(now);
+        if (status != SeatStatus::kAvailable) {
+            return MakeError(
+                Errc::kSeatUnavailable,
+                "seat " + std::to_string(seat->number) + " is " + (status == SeatStatus::kSold ? "sold" : "held")
+            );
+        }
+    }
+    return {};
+}
+
+Reservation NewHold(const Context& ctx, const HoldPlan& plan, const std::vector<Seat*>& seats, Timestamp now) {
+    Reservation hold;
+    hold.user_id = plan.grant.user_id;
+    hold.concert_id = plan.schedule.concert_id;
+    hold.schedule_id = plan.schedule.id;
+    hold.status = ReservationStatus::kHeld;
+    hold.live_token = plan.grant.token;
+    hold.created_at = now;
+    // A hold never outlives the admission that made it: payment needs the token.
+    hold.expires_at = std::min(now + ctx.settings.reservation.hold_ttl, plan.grant.active_until);
+    for (const auto* seat : seats) {
+        hold.seats.push_back({seat->id, seat->number, seat->price});
+        hold.amount += seat->price;
+    }
+    std::sort(hold.seats.begin(), hold.seats.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
+    return hold;
+}
+
+// What a hold writes that is known before it runs: its token's hold and its seats.
+void AddHoldKeys(const HoldPlan& plan, std::vector<std::string>& keys) {
+    keys.push_back("hold-token:" + plan.grant.token);
+    for (auto id : plan.ids) keys.push_back(internal::LockKey("seat", id.value));
+}
+
+// One hold in a unit of work of its own, retried on a lost race; a lapsed hold of its token is
+// ended here.
+Result<Reservation> HoldAlone(const Context& ctx, const HoldPlan& plan) {
+    std::vector<std::string> known;
+    AddHoldKeys(plan, known);
     // A lapsed hold of this token is ended here: its row and seats are written too.
     // Seldom there: locked on the first try only when the check under the lease finds it.
     const LockKeys keys{
         std::move(known),
         [&](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
-            auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
+            auto existing = uow.FindReservationByLiveTokenForUpdate(plan.grant.token);
             if (!existing) return Forward(existing.error());
             return *existing ? internal::ReservationKeys(**existing) : std::vector<std::string>{};
         },
         true};
-
-    auto held = RunLocked<Reservation>(ctx_.locks, keys, [&](ports::UnitOfWork& uow) -> Result<Reservation> {
-        const auto now = ctx_.clock.Now();
-        auto existing = uow.FindReservationByLiveTokenForUpdate(grant->token);
+    return RunLocked<Reservation>(ctx.locks, keys, [&](ports::UnitOfWork& uow) -> Result<Reservation> {
+        const auto now = ctx.clock.Now();
+        auto existing = uow.FindReservationByLiveTokenForUpdate(plan.grant.token);
         if (!existing) return Forward(existing.error());
         // A lapsed hold of this token is ended here; its seats are locked with the requested ones in
         // one sorted batch, so two holds over the same seats always lock them in the same order.
         std::optional<Reservation> lapsed;
-        std::vector<SeatId> lock_ids = ids;
+        std::vector<SeatId> lock_ids = plan.ids;
         if (*existing && (*existing)->StatusAt(now) != ReservationStatus::kHeld) {
             lapsed = std::move(**existing);
             for (const auto& s : lapsed->seats) lock_ids.push_back(s.seat_id);
@@ -90,65 +177,17 @@ Result<Reservation> ReservationService::Hold(
         }
         auto locked = uow.FindSeatsForUpdate(lock_ids);
         if (!locked) return Forward(locked.error());
-        const auto is_requested = [&](SeatId id) { return std::binary_search(ids.begin(), ids.end(), id); };
-        std::vector<Seat*> seats;
-        for (auto& seat : *locked) {
-            if (is_requested(seat.id) && seat.schedule_id == schedule_id) seats.push_back(&seat);
-        }
-        if (seats.size() != ids.size()) {
-            for (std::size_t i = 0; i < ids.size(); ++i) {
-                if (i >= seats.size() || seats[i]->id != ids[i]) {
-                    return MakeError(
-                        Errc::kNotFound,
-                        "seat " + std::to_string(ids[i].value) + " not found in schedule " +
-                            std::to_string(schedule_id.value)
-                    );
-                }
-            }
-        }
-        if (!concert.IsOpenAt(now)) {
-            return MakeError(
-                Errc::kReservationClosed,
-                "reservations are open from " + FormatRfc3339(concert.reservation_opens_at) + " to " +
-                    FormatRfc3339(concert.reservation_closes_at)
-            );
-        }
-        if (*existing && !lapsed) {
-            return MakeError(
-                Errc::kHoldExists,
-                "reservation " + std::to_string((*existing)->id.value) + " already holds seats for this token"
-            );
-        }
-        for (const auto* seat : seats) {
-            if (auto status = seat->StatusAt(now); status != SeatStatus::kAvailable) {
-                return MakeError(
-                    Errc::kSeatUnavailable,
-                    "seat " + std::to_string(seat->number) + " is " + (status == SeatStatus::kSold ? "sold" : "held")
-                );
-            }
-        }
+        auto seats = RequestedSeats(plan, *locked);
+        if (!seats) return Forward(seats.error());
+        const Reservation* live = *existing && !lapsed ? &**existing : nullptr;
+        if (auto checked = CheckHold(plan, *seats, live, {}, now); !checked) return Forward(checked.error());
 
         if (lapsed) {
             lapsed->status = ReservationStatus::kExpired;
             lapsed->live_token.clear();
             if (auto updated = uow.UpdateReservation(*lapsed); !updated) return Forward(updated.error());
         }
-        Reservation hold;
-        hold.user_id = grant->user_id;
-        hold.concert_id = schedule.concert_id;
-        hold.schedule_id = schedule_id;
-        hold.status = ReservationStatus::kHeld;
-        hold.live_token = grant->token;
-        hold.created_at = now;
-        // A hold never outlives the admission that made it: payment needs the token.
-        hold.expires_at = std::min(now + ctx_.settings.reservation.hold_ttl, grant->active_until);
-        for (const auto* seat : seats) {
-            hold.seats.push_back({seat->id, seat->number, seat->price});
-            hold.amount += seat->price;
-        }
-        std::sort(hold.seats.begin(), hold.seats.end(), [](const auto& a, const auto& b) {
-            return a.number < b.number;
-        });
+        auto hold = NewHold(ctx, plan, *seats, now);
         auto id = uow.InsertReservation(hold);
         if (!id) return Forward(id.error());
         hold.id = *id;
@@ -156,7 +195,7 @@ Result<Reservation> ReservationService::Hold(
         // lapsed hold's others back to AVAILABLE.
         std::vector<Seat> changed;
         for (auto& seat : *locked) {
-            if (is_requested(seat.id)) {
+            if (std::binary_search(plan.ids.begin(), plan.ids.end(), seat.id)) {
                 seat.HoldFor(hold.id, hold.expires_at);
             } else if (!lapsed || !seat.Release(lapsed->id)) {
                 continue;
@@ -166,9 +205,205 @@ Result<Reservation> ReservationService::Hold(
         if (auto updated = uow.UpdateSeats(changed); !updated) return Forward(updated.error());
         return hold;
     });
-    // A lapsed hold's seats need no notice: a seat map shows them free from their expiry on.
-    if (held) internal::SeatsChanged(ctx_, schedule_id);
-    return held;
+}
+
+// Holds decided in one unit of work: one read of the tokens' holds, one of all the seats, one insert
+// of the new holds, one write of their seats. Each is decided as HoldAlone would in that order; one
+// left undecided (nullopt) is for HoldAlone: the second of a token, or one whose token has a lapsed
+// hold to end. All are left undecided when the unit of work fails (a lost race, a busy lease).
+std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx, std::span<const HoldPlan> plans) {
+    std::vector<std::optional<Result<Reservation>>> decided(plans.size());
+    std::vector<std::string> keys;
+    std::vector<std::string> tokens;
+    std::vector<SeatId> seat_ids;
+    for (const auto& plan : plans) {
+        AddHoldKeys(plan, keys);
+        tokens.push_back(plan.grant.token);
+        seat_ids.insert(seat_ids.end(), plan.ids.begin(), plan.ids.end());
+    }
+    auto done = ctx.locks.RunOnce(LockKeys{std::move(keys), {}}, [&](ports::UnitOfWork& uow) -> Result<void> {
+        const auto now = ctx.clock.Now();
+        auto existing = uow.FindReservationsByLiveTokensForUpdate(tokens);
+        if (!existing) return Forward(existing.error());
+        auto locked = uow.FindSeatsForUpdate(seat_ids);
+        if (!locked) return Forward(locked.error());
+        std::set<std::string_view> seen;
+        std::set<SeatId> claimed;
+        std::vector<Reservation> holds;
+        std::vector<std::size_t> made;  // the plan of each hold
+        for (std::size_t k = 0; k < plans.size(); ++k) {
+            const auto& plan = plans[k];
+            if (!seen.insert(plan.grant.token).second) continue;
+            const auto live = std::find_if(existing->begin(), existing->end(), [&](const auto& r) {
+                return r.live_token == plan.grant.token;
+            });
+            if (live != existing->end() && live->StatusAt(now) != ReservationStatus::kHeld) continue;
+            auto seats = RequestedSeats(plan, *locked);
+            if (!seats) {
+                decided[k] = Forward(seats.error());
+                continue;
+            }
+            const Reservation* live_hold = live != existing->end() ? &*live : nullptr;
+            if (auto checked = CheckHold(plan, *seats, live_hold, claimed, now); !checked) {
+                decided[k] = Forward(checked.error());
+                continue;
+            }
+            for (const auto* seat : *seats) claimed.insert(seat->id);
+            holds.push_back(NewHold(ctx, plan, *seats, now));
+            made.push_back(k);
+        }
+        if (holds.empty()) return {};
+        auto ids = uow.InsertReservations(holds);
+        if (!ids) return Forward(ids.error());
+        std::vector<Seat> changed;
+        for (std::size_t j = 0; j < holds.size(); ++j) {
+            holds[j].id = (*ids)[j];
+            for (auto& seat : *locked) {
+                const auto& held = holds[j].seats;
+                if (std::any_of(held.begin(), held.end(), [&](const auto& s) { return s.seat_id == seat.id; })) {
+                    seat.HoldFor(holds[j].id, holds[j].expires_at);
+                    changed.push_back(seat);
+                }
+            }
+        }
+        if (auto updated = uow.UpdateSeats(changed); !updated) return updated;
+        for (std::size_t j = 0; j < holds.size(); ++j) decided[made[j]] = std::move(holds[j]);
+        return {};
+    });
+    if (!done) return std::vector<std::optional<Result<Reservation>>>(plans.size());
+    return decided;
+}
+
+// May `user` cancel `hold` now: only while it is HELD.
+Result<void> CheckCancel(const Reservation& hold, UserId user, Timestamp now) {
+    if (hold.user_id != user) return MakeError(Errc::kForbidden, "not your reservation");
+    switch (hold.StatusAt(now)) {
+        case ReservationStatus::kHeld:
+            return {};
+        case ReservationStatus::kExpired:
+            return MakeError(Errc::kHoldExpired, "the hold has expired");
+        case ReservationStatus::kPaid:
+            return MakeError(Errc::kConflict, "the reservation is paid: ask for a refund");
+        case ReservationStatus::kCancelled:
+            break;
+    }
+    return MakeError(Errc::kConflict, "the reservation is already cancelled");
+}
+
+struct CancelPlan {
+    Grant grant;
+    ReservationId id;
+};
+
+// One cancel in a unit of work of its own. Sets `freed` to the schedule whose seats it freed.
+Result<void> CancelAlone(const Context& ctx, const CancelPlan& plan, std::optional<ScheduleId>& freed) {
+    return ctx.locks.Run(internal::ReservationLockKeys(plan.id), [&](ports::UnitOfWork& uow) -> Result<void> {
+        auto hold = internal::RequireFound(
+            uow.FindReservationForUpdate(plan.id), "reservation " + std::to_string(plan.id.value)
+        );
+        if (!hold) return Forward(hold.error());
+        if (auto allowed = CheckCancel(*hold, plan.grant.user_id, ctx.clock.Now()); !allowed) return allowed;
+        freed = hold->schedule_id;
+        std::vector<Reservation> holds{std::move(*hold)};
+        return ReleaseHolds(uow, holds, ReservationStatus::kCancelled);
+    });
+}
+
+// Cancels decided in one unit of work (one read of the holds, one write of them, one read and one
+// write of their seats), as HoldTogether does holds; the second of a reservation is left undecided.
+std::vector<std::optional<Result<void>>> CancelTogether(
+    const Context& ctx, std::span<const CancelPlan> plans, std::set<ScheduleId>& freed
+) {
+    std::vector<std::optional<Result<void>>> decided(plans.size());
+    std::vector<ReservationId> ids;
+    std::vector<std::string> keys;
+    for (const auto& plan : plans) {
+        ids.push_back(plan.id);
+        keys.push_back(internal::LockKey("reservation", plan.id.value));
+    }
+    const LockKeys lock_keys{std::move(keys), [&](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
+                                 auto found = uow.FindReservationsForUpdate(ids);
+                                 if (!found) return Forward(found.error());
+                                 std::vector<std::string> read;
+                                 for (const auto& r : *found) {
+                                     auto more = internal::ReservationKeys(r);
+                                     read.insert(read.end(), more.begin(), more.end());
+                                 }
+                                 return read;
+                             }};
+    std::set<ScheduleId> schedules;
+    auto done = ctx.locks.RunOnce(lock_keys, [&](ports::UnitOfWork& uow) -> Result<void> {
+        const auto now = ctx.clock.Now();
+        auto found = uow.FindReservationsForUpdate(ids);
+        if (!found) return Forward(found.error());
+        std::set<ReservationId> seen;
+        std::vector<Reservation> holds;
+        std::vector<std::size_t> made;  // the plan of each hold
+        for (std::size_t k = 0; k < plans.size(); ++k) {
+            const auto& plan = plans[k];
+            if (!seen.insert(plan.id).second) continue;
+            const auto hold =
+                std::find_if(found->begin(), found->end(), [&](const auto& r) { return r.id == plan.id; });
+            if (hold == found->end()) {
+                decided[k] = MakeError(Errc::kNotFound, "reservation " + std::to_string(plan.id.value) + " not found");
+                continue;
+            }
+            if (auto allowed = CheckCancel(*hold, plan.grant.user_id, now); !allowed) {
+                decided[k] = allowed;
+                continue;
+            }
+            holds.push_back(*hold);
+            made.push_back(k);
+        }
+        if (holds.empty()) return {};
+        if (auto released = ReleaseHolds(uow, holds, ReservationStatus::kCancelled); !released) return released;
+        for (std::size_t j = 0; j < holds.size(); ++j) {
+            decided[made[j]] = Result<void>{};
+            schedules.insert(holds[j].schedule_id);
+        }
+        return {};
+    });
+    if (!done) return std::vector<std::optional<Result<void>>>(plans.size());
+    freed.insert(schedules.begin(), schedules.end());
+    return decided;
+}
+
+}  // namespace
+
+Result<Reservation> ReservationService::Hold(
+    std::string_view token, ScheduleId schedule_id, std::span<const SeatId> requested
+) {
+    const HoldRequest request{token, schedule_id, requested};
+    return std::move(HoldMany({&request, 1}).front());
+}
+
+std::vector<Result<Reservation>> ReservationService::HoldMany(std::span<const HoldRequest> requests) {
+    std::vector<std::string_view> tokens;
+    for (const auto& request : requests) tokens.push_back(request.token);
+    auto grants = queue_.AuthorizeMany(tokens);
+    std::vector<Result<Reservation>> out(requests.size());
+    std::vector<HoldPlan> plans;
+    std::vector<std::size_t> asked;  // out's index of each plan
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        auto plan = PlanHold(ctx_, std::move(grants[i]), requests[i].schedule, requests[i].seats);
+        if (!plan) {
+            out[i] = Forward(plan.error());
+            continue;
+        }
+        plans.push_back(std::move(*plan));
+        asked.push_back(i);
+    }
+    auto decided =
+        plans.size() > 1 ? HoldTogether(ctx_, plans) : std::vector<std::optional<Result<Reservation>>>(plans.size());
+    std::set<ScheduleId> changed;
+    for (std::size_t k = 0; k < plans.size(); ++k) {
+        auto& answer = out[asked[k]];
+        answer = decided[k] ? std::move(*decided[k]) : HoldAlone(ctx_, plans[k]);
+        // A lapsed hold's seats need no notice: a seat map shows them free from their expiry on.
+        if (answer) changed.insert(answer->schedule_id);
+    }
+    for (auto schedule : changed) internal::SeatsChanged(ctx_, schedule);
+    return out;
 }
 
 Result<Reservation> ReservationService::Hold(
@@ -193,28 +428,39 @@ Result<Reservation> ReservationService::Get(std::string_view token, ReservationI
 }
 
 Result<void> ReservationService::Cancel(std::string_view token, ReservationId id) {
-    auto grant = queue_.Authorize(token);
-    if (!grant) return Forward(grant.error());
-    std::optional<ScheduleId> freed;
-    auto cancelled = ctx_.locks.Run(internal::ReservationLockKeys(id), [&](ports::UnitOfWork& uow) -> Result<void> {
-        auto hold = internal::RequireFound(uow.FindReservationForUpdate(id), "reservation " + std::to_string(id.value));
-        if (!hold) return Forward(hold.error());
-        if (hold->user_id != grant->user_id) return MakeError(Errc::kForbidden, "not your reservation");
-        switch (hold->StatusAt(ctx_.clock.Now())) {
-            case ReservationStatus::kHeld:
-                freed = hold->schedule_id;
-                return ReleaseHold(uow, *hold, ReservationStatus::kCancelled);
-            case ReservationStatus::kExpired:
-                return MakeError(Errc::kHoldExpired, "the hold has expired");
-            case ReservationStatus::kPaid:
-                return MakeError(Errc::kConflict, "the reservation is paid: ask for a refund");
-            case ReservationStatus::kCancelled:
-                break;
+    const CancelRequest request{token, id};
+    return CancelMany({&request, 1}).front();
+}
+
+std::vector<Result<void>> ReservationService::CancelMany(std::span<const CancelRequest> requests) {
+    std::vector<std::string_view> tokens;
+    for (const auto& request : requests) tokens.push_back(request.token);
+    auto grants = queue_.AuthorizeMany(tokens);
+    std::vector<Result<void>> out(requests.size());
+    std::vector<CancelPlan> plans;
+    std::vector<std::size_t> asked;  // out's index of each plan
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        if (!grants[i]) {
+            out[i] = Forward(grants[i].error());
+            continue;
         }
-        return MakeError(Errc::kConflict, "the reservation is already cancelled");
-    });
-    if (cancelled && freed) internal::SeatsChanged(ctx_, *freed);
-    return cancelled;
+        plans.push_back({std::move(*grants[i]), requests[i].id});
+        asked.push_back(i);
+    }
+    std::set<ScheduleId> freed;
+    auto decided =
+        plans.size() > 1 ? CancelTogether(ctx_, plans, freed) : std::vector<std::optional<Result<void>>>(plans.size());
+    for (std::size_t k = 0; k < plans.size(); ++k) {
+        if (decided[k]) {
+            out[asked[k]] = *decided[k];
+            continue;
+        }
+        std::optional<ScheduleId> schedule;
+        out[asked[k]] = CancelAlone(ctx_, plans[k], schedule);
+        if (out[asked[k]] && schedule) freed.insert(*schedule);
+    }
+    for (auto schedule : freed) internal::SeatsChanged(ctx_, schedule);
+    return out;
 }
 
 Result<std::int64_t> ReservationService::ActiveHolds() {
@@ -245,7 +491,8 @@ Result<std::int64_t> ReservationService::ExpireHolds(std::int64_t limit) {
                 return {};
             }
             released = true;
-            return ReleaseHold(uow, **hold, ReservationStatus::kExpired);
+            std::vector<Reservation> holds{std::move(**hold)};
+            return ReleaseHolds(uow, holds, ReservationStatus::kExpired);
         });
         // A hold busy elsewhere (its payment, another sweeper) is left for the next run.
         if (!done && done.error().code != Errc::kConflict) return Forward(done.error());

@@ -59,6 +59,8 @@ public:
     Result<void> Leave(std::string_view token);
     /// The gate of every token route: UNAUTHENTICATED, or NOT_ADMITTED while WAITING.
     Result<Grant> Authorize(std::string_view token);
+    /// `Authorize` for each token, in one queue-store round trip.
+    std::vector<Result<Grant>> AuthorizeMany(std::span<const std::string_view> tokens);
     /// `Authorize` for a token already looked up.
     Result<Grant> Authorize(const TokenView& view) const;
     /// Ends the token after payment.
