@@ -209,8 +209,9 @@ Result<Reservation> HoldAlone(const Context& ctx, const HoldPlan& plan) {
 
 // Holds decided in one unit of work: one read of the tokens' holds, one of all the seats, one insert
 // of the new holds, one write of their seats. Each is decided as HoldAlone would in that order; one
-// left undecided (nullopt) is for HoldAlone: the second of a token, or one whose token has a lapsed
-// hold to end. All are left undecided when the unit of work fails (a lost race, a busy lease).
+// left undecided (nullopt) is for HoldAlone: a token's ask after its hold was made, or one whose token
+// has a lapsed hold to end. All are left undecided when the unit of work fails (a lost race, a busy
+// lease).
 std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx, std::span<const HoldPlan> plans) {
     std::vector<std::optional<Result<Reservation>>> decided(plans.size());
     std::vector<std::string> keys;
@@ -227,13 +228,13 @@ std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx,
         if (!existing) return Forward(existing.error());
         auto locked = uow.FindSeatsForUpdate(seat_ids);
         if (!locked) return Forward(locked.error());
-        std::set<std::string_view> seen;
+        std::set<std::string_view> holding;  // tokens given a hold in this batch
         std::set<SeatId> claimed;
         std::vector<Reservation> holds;
         std::vector<std::size_t> made;  // the plan of each hold
         for (std::size_t k = 0; k < plans.size(); ++k) {
             const auto& plan = plans[k];
-            if (!seen.insert(plan.grant.token).second) continue;
+            if (holding.contains(plan.grant.token)) continue;
             const auto live = std::find_if(existing->begin(), existing->end(), [&](const auto& r) {
                 return r.live_token == plan.grant.token;
             });
@@ -249,6 +250,7 @@ std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx,
                 continue;
             }
             for (const auto* seat : *seats) claimed.insert(seat->id);
+            holding.insert(plan.grant.token);
             holds.push_back(NewHold(ctx, plan, *seats, now));
             made.push_back(k);
         }
@@ -310,7 +312,8 @@ Result<void> CancelAlone(const Context& ctx, const CancelPlan& plan, std::option
 }
 
 // Cancels decided in one unit of work (one read of the holds, one write of them, one read and one
-// write of their seats), as HoldTogether does holds; the second of a reservation is left undecided.
+// write of their seats), as HoldTogether does holds; an ask for a reservation already cancelled in the
+// batch is left undecided.
 std::vector<std::optional<Result<void>>> CancelTogether(
     const Context& ctx, std::span<const CancelPlan> plans, std::set<ScheduleId>& freed
 ) {
@@ -336,12 +339,12 @@ std::vector<std::optional<Result<void>>> CancelTogether(
         const auto now = ctx.clock.Now();
         auto found = uow.FindReservationsForUpdate(ids);
         if (!found) return Forward(found.error());
-        std::set<ReservationId> seen;
+        std::set<ReservationId> ending;  // reservations cancelled in this batch
         std::vector<Reservation> holds;
         std::vector<std::size_t> made;  // the plan of each hold
         for (std::size_t k = 0; k < plans.size(); ++k) {
             const auto& plan = plans[k];
-            if (!seen.insert(plan.id).second) continue;
+            if (ending.contains(plan.id)) continue;
             const auto hold =
                 std::find_if(found->begin(), found->end(), [&](const auto& r) { return r.id == plan.id; });
             if (hold == found->end()) {
@@ -354,6 +357,7 @@ std::vector<std::optional<Result<void>>> CancelTogether(
             }
             holds.push_back(*hold);
             made.push_back(k);
+            ending.insert(plan.id);
         }
         if (holds.empty()) return {};
         if (auto released = ReleaseHolds(uow, holds, ReservationStatus::kCancelled); !released) return released;

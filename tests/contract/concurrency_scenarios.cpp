@@ -1,6 +1,8 @@
 // Whole use cases raced on one backend under one lock strategy: the invariants must hold under all.
 #include <atomic>
 #include <barrier>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -203,6 +205,77 @@ TEST_P(ConcurrencyScenarios, HoldAndPayRaceSellsEverySeatOnceAndConservesMoney) 
     EXPECT_EQ(
         std::count_if(seats.begin(), seats.end(), [](const Seat& s) { return s.status == SeatStatus::kSold; }), tickets
     );
+}
+
+// Holds and cancels decided in batches (as the server answers them), racing over overlapping seats:
+// a batch that loses a race falls back to one hold at a time; no seat ever ends up in two holds.
+TEST_P(ConcurrencyScenarios, BatchedHoldsAndCancelsNeverHoldASeatTwice) {
+    auto concert = W().NewConcert(12, 1'000);
+    const auto schedule = concert.schedules[0].id;
+    constexpr int kThreads = 4;
+    constexpr int kPerBatch = 6;
+    constexpr int kRounds = 6;
+    std::vector<std::string> tokens;
+    for (int i = 0; i < kThreads * kPerBatch; ++i) tokens.push_back(W().Admit(concert.concert.id, W().NewUser()));
+    std::vector<std::vector<SeatId>> pairs;  // seats n and n + 1
+    for (int n = 1; n <= 12; ++n) pairs.push_back(W().Seats(schedule, {n, n % 12 + 1}));
+    std::mutex mutex;
+    std::map<ReservationId, Reservation> live;  // held and not cancelled
+    Race(kThreads, [&](int t) {
+        for (int round = 0; round < kRounds; ++round) {
+            std::vector<HoldRequest> holds;
+            for (int k = 0; k < kPerBatch; ++k) {
+                holds.push_back(
+                    {tokens[static_cast<std::size_t>(t * kPerBatch + k)],
+                     schedule,
+                     pairs[static_cast<std::size_t>((t * 5 + round * 3 + k) % 12)]}
+                );
+            }
+            holds.push_back(holds.front());  // a token twice in one batch
+            auto held = W().App().Reservations().HoldMany(holds);
+            std::vector<CancelRequest> cancels;
+            for (std::size_t i = 0; i < held.size(); ++i) {
+                if (!held[i]) {
+                    const auto code = held[i].error().code;
+                    EXPECT_TRUE(code == Errc::kSeatUnavailable || code == Errc::kHoldExists) << held[i].error().message;
+                    continue;
+                }
+                std::lock_guard lock(mutex);
+                EXPECT_TRUE(live.emplace(held[i]->id, *held[i]).second);
+                cancels.push_back({holds[i].token, held[i]->id});
+            }
+            if (round + 1 == kRounds || cancels.empty()) continue;  // the last round's holds stay
+            cancels.push_back(cancels.front());                     // a reservation twice in one batch
+            auto cancelled = W().App().Reservations().CancelMany(cancels);
+            for (std::size_t i = 0; i < cancelled.size(); ++i) {
+                if (!cancelled[i]) {
+                    EXPECT_EQ(cancelled[i].error().code, Errc::kConflict) << cancelled[i].error().message;
+                    continue;
+                }
+                std::lock_guard lock(mutex);
+                EXPECT_EQ(live.erase(cancels[i].id), 1U);
+            }
+        }
+    });
+    // Every seat held is held by exactly the live hold that lists it, and no seat is in two.
+    std::map<SeatId, ReservationId> holder;
+    for (const auto& [id, hold] : live) {
+        for (const auto& seat : hold.seats) {
+            EXPECT_TRUE(holder.emplace(seat.seat_id, id).second) << "seat " << seat.seat_id.value << " held twice";
+        }
+    }
+    auto uow = TK_OK(W().Adapters().Db().Begin(ports::TxMode::kRead));
+    const auto now = W().Clock().Now();
+    for (const auto& seat : TK_OK(uow->ListSeats(schedule))) {
+        const auto it = holder.find(seat.id);
+        if (it == holder.end()) {
+            EXPECT_EQ(seat.StatusAt(now), SeatStatus::kAvailable) << "seat " << seat.number;
+        } else {
+            EXPECT_EQ(seat.StatusAt(now), SeatStatus::kHeld) << "seat " << seat.number;
+            EXPECT_EQ(seat.held_by, it->second) << "seat " << seat.number;
+        }
+    }
+    EXPECT_FALSE(live.empty());
 }
 
 TEST_P(ConcurrencyScenarios, ExpirySweeperNeverReleasesAPaidSeat) {

@@ -838,7 +838,9 @@ TEST_P(UnitOfWorkContract, SeatsAreWrittenAsASetAllOrNothing) {
     {
         // Seats 1 and 2 to one hold, seat 3 released with other values: one batch.
         auto uow = Begin();
-        auto locked = TK_OK(uow->FindSeatsForUpdate(std::vector<SeatId>{seats[2].id, seats[0].id, seats[1].id}));
+        auto locked = TK_OK(
+            uow->FindSeatsForUpdate(std::vector<SeatId>{seats[2].id, seats[0].id, seats[1].id, seats[0].id})
+        );
         ASSERT_EQ(locked.size(), 3U);
         EXPECT_EQ(locked[0].id, seats[0].id);  // by id
         locked[0].HoldFor(hold, now + 5min);

@@ -49,42 +49,6 @@ TEST_F(QueueRules, UnknownUserOrConcertIsNotFound) {
     TK_EXPECT_ERROR(App().Queue().Join(ConcertId{999}, W().NewUser()), Errc::kNotFound);
 }
 
-// The memory backend, counting the transactions begun on it.
-class CountingBackend final : public Backend {
-public:
-    CountingBackend(const ports::Clock& clock, ports::Random& random)
-        : inner_(MemoryBackend()(clock, random)), db_(*inner_) {}
-    ports::UnitOfWorkFactory& Db() override { return db_; }
-    ports::QueueStore& Queue() override { return inner_->Queue(); }
-    ports::DistributedLock& Lock() override { return inner_->Lock(); }
-    int Begun() const { return db_.begun; }
-
-private:
-    struct CountingDb final : ports::UnitOfWorkFactory {
-        explicit CountingDb(Backend& b) : backend(b) {}
-        Result<std::unique_ptr<ports::UnitOfWork>> Begin(ports::TxMode mode) override {
-            ++begun;
-            return backend.Db().Begin(mode);
-        }
-        Backend& backend;
-        std::atomic<int> begun{0};
-    };
-    std::unique_ptr<Backend> inner_;
-    CountingDb db_;
-};
-
-// A world whose database counts the units of work begun on it.
-struct CountingWorld {
-    CountingBackend* counting = nullptr;
-    World world{
-        [this](const ports::Clock& clock, ports::Random& random) {
-            auto backend = std::make_unique<CountingBackend>(clock, random);
-            counting = backend.get();
-            return std::unique_ptr<Backend>(std::move(backend));
-        },
-        LockStrategyKind::kOptimistic};
-};
-
 // Users and concerts are never deleted, so a join need not prove again that they exist: the hot path
 // of a flash crowd rejoining (every reload) costs the queue store only, not the database.
 TEST(QueueJoin, ARepeatedJoinDoesNotReadTheDatabaseAgain) {

@@ -182,6 +182,119 @@ TEST_F(ReservationRules, OwnersOnlyAndCancelRules) {
     TK_EXPECT_ERROR(App().Reservations().Cancel(fresh, lapsed.id), Errc::kHoldExpired);
 }
 
+// Holds answered together (the server batches them): one unit of work for the batch, and each hold
+// gets the answer Hold would give, in order.
+TEST(HoldMany, DecidesTheBatchInOneUnitOfWorkAndAnswersEachHold) {
+    CountingWorld counted;
+    auto& world = counted.world;
+    auto concert = world.NewConcert(10, 1'000);
+    const auto schedule = concert.schedules[0].id;
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 4; ++i) tokens.push_back(world.Admit(concert.concert.id, world.NewUser()));
+    const auto seats_1_2 = world.Seats(schedule, {1, 2});
+    const auto seats_2_3 = world.Seats(schedule, {2, 3});
+    const auto seat_4 = world.Seats(schedule, {4});
+    const auto seat_5 = world.Seats(schedule, {5});
+    const std::vector<SeatId> missing{SeatId{999'999}};
+    // The concert and schedule read once (then kept in memory) before counting.
+    TK_OK(world.App().Reservations().Hold(
+        world.Admit(concert.concert.id, world.NewUser()), schedule, {world.Seats(schedule, {10})}
+    ));
+    const int before = counted.counting->Begun();
+    const std::vector<HoldRequest> holds{
+        {tokens[0], schedule, seats_1_2},
+        {tokens[1], schedule, seats_2_3},  // seat 2 went to the first
+        {tokens[2], schedule, seat_4},
+        {tokens[0], schedule, seat_5},  // the same token again
+        {"garbage", schedule, seat_5},
+        {tokens[3], schedule, missing},
+        {tokens[3], schedule, {}},
+        {tokens[3], schedule, seat_5},
+    };
+    auto held = world.App().Reservations().HoldMany(holds);
+    ASSERT_EQ(held.size(), holds.size());
+    const auto first = TK_OK(held[0]);
+    EXPECT_EQ(first.seats.size(), 2U);
+    TK_EXPECT_ERROR(held[1], Errc::kSeatUnavailable);
+    const auto fourth = TK_OK(held[2]);
+    ASSERT_FALSE(held[3].has_value());
+    EXPECT_EQ(held[3].error().code, Errc::kHoldExists);
+    EXPECT_NE(held[3].error().message.find(std::to_string(first.id.value)), std::string::npos);
+    TK_EXPECT_ERROR(held[4], Errc::kUnauthenticated);
+    TK_EXPECT_ERROR(held[5], Errc::kNotFound);
+    TK_EXPECT_ERROR(held[6], Errc::kInvalidArgument);
+    const auto fifth = TK_OK(held[7]);
+    // One unit of work for the batch, one more for the token that asks again after its hold was made
+    // (it goes alone, after); tokens[3]'s second ask is decided in the batch, its first made no hold.
+    EXPECT_EQ(counted.counting->Begun(), before + 2);
+    const auto map = TK_OK(world.App().Catalog().GetSeatMap(tokens[0], schedule));
+    EXPECT_EQ(map.seats[0].held_by, first.id);
+    EXPECT_EQ(map.seats[1].held_by, first.id);
+    EXPECT_EQ(map.seats[2].status, SeatStatus::kAvailable);
+    EXPECT_EQ(map.seats[3].held_by, fourth.id);
+    EXPECT_EQ(map.seats[4].held_by, fifth.id);
+    EXPECT_EQ(fifth.user_id, TK_OK(world.App().Reservations().Get(tokens[3], fifth.id)).user_id);
+}
+
+// A token whose hold lapsed is not decided in the batch: it goes alone, which ends the lapsed hold.
+TEST(HoldMany, ATokenWithALapsedHoldGoesAloneAndReplacesIt) {
+    Settings settings;
+    settings.reservation.hold_ttl = 1min;
+    World world(MemoryBackend(), LockStrategyKind::kOptimistic, settings);
+    auto concert = world.NewConcert(10, 1'000);
+    const auto schedule = concert.schedules[0].id;
+    const auto lapsing = world.Admit(concert.concert.id, world.NewUser());
+    const auto old = TK_OK(world.App().Reservations().Hold(lapsing, schedule, world.Seats(schedule, {1})));
+    world.Clock().Advance(1min);
+    const auto fresh = world.Admit(concert.concert.id, world.NewUser());
+    const auto seat_1 = world.Seats(schedule, {1});
+    const auto seat_2 = world.Seats(schedule, {2});
+    const std::vector<HoldRequest> holds{{fresh, schedule, seat_2}, {lapsing, schedule, seat_1}};
+    auto held = world.App().Reservations().HoldMany(holds);
+    TK_OK(held[0]);
+    const auto again = TK_OK(held[1]);
+    EXPECT_EQ(TK_OK(world.App().Reservations().Get(lapsing, old.id)).status, ReservationStatus::kExpired);
+    EXPECT_EQ(TK_OK(world.App().Catalog().GetSeatMap(fresh, schedule)).seats[0].held_by, again.id);
+}
+
+TEST(CancelMany, DecidesTheBatchInOneUnitOfWorkAndAnswersEachCancel) {
+    CountingWorld counted;
+    auto& world = counted.world;
+    auto concert = world.NewConcert(10, 1'000);
+    const auto schedule = concert.schedules[0].id;
+    std::vector<std::string> tokens;
+    std::vector<Reservation> holds;
+    for (int i = 0; i < 3; ++i) {
+        tokens.push_back(world.Admit(concert.concert.id, world.NewUser()));
+        holds.push_back(TK_OK(world.App().Reservations().Hold(tokens.back(), schedule, world.Seats(schedule, {i + 1})))
+        );
+    }
+    const int before = counted.counting->Begun();
+    const std::vector<CancelRequest> cancels{
+        {tokens[0], holds[0].id},
+        {tokens[1], holds[0].id},  // not theirs (a reservation asked for again goes alone, after)
+        {tokens[1], holds[1].id},
+        {tokens[0], holds[0].id},  // again: already cancelled
+        {tokens[2], ReservationId{999'999}},
+        {"garbage", holds[2].id},
+    };
+    auto cancelled = world.App().Reservations().CancelMany(cancels);
+    ASSERT_EQ(cancelled.size(), cancels.size());
+    EXPECT_TRUE(cancelled[0].has_value());
+    TK_EXPECT_ERROR(cancelled[1], Errc::kForbidden);
+    EXPECT_TRUE(cancelled[2].has_value());
+    TK_EXPECT_ERROR(cancelled[3], Errc::kConflict);
+    TK_EXPECT_ERROR(cancelled[4], Errc::kNotFound);
+    TK_EXPECT_ERROR(cancelled[5], Errc::kUnauthenticated);
+    // One unit of work for the batch, one for each later ask of the first reservation.
+    EXPECT_EQ(counted.counting->Begun(), before + 3);
+    const auto map = TK_OK(world.App().Catalog().GetSeatMap(tokens[2], schedule));
+    EXPECT_EQ(map.seats[0].status, SeatStatus::kAvailable);
+    EXPECT_EQ(map.seats[1].status, SeatStatus::kAvailable);
+    EXPECT_EQ(map.seats[2].held_by, holds[2].id);
+    EXPECT_EQ(TK_OK(world.App().Reservations().Get(tokens[1], holds[1].id)).status, ReservationStatus::kCancelled);
+}
+
 TEST_F(ReservationRules, ConcertListAndSchedules) {
     // §9.4: the list holds only concerts whose window contains the time.
     auto page = TK_OK(App().Catalog().ListConcerts(std::nullopt, {}));

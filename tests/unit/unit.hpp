@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "expect.hpp"
 #include "world.hpp"
 
@@ -19,6 +21,42 @@ protected:
     Ticketing& App() { return world_.App(); }
 
     World world_;
+};
+
+// The memory backend, counting the transactions begun on it.
+class CountingBackend final : public Backend {
+public:
+    CountingBackend(const ports::Clock& clock, ports::Random& random)
+        : inner_(MemoryBackend()(clock, random)), db_(*inner_) {}
+    ports::UnitOfWorkFactory& Db() override { return db_; }
+    ports::QueueStore& Queue() override { return inner_->Queue(); }
+    ports::DistributedLock& Lock() override { return inner_->Lock(); }
+    int Begun() const { return db_.begun; }
+
+private:
+    struct CountingDb final : ports::UnitOfWorkFactory {
+        explicit CountingDb(Backend& b) : backend(b) {}
+        Result<std::unique_ptr<ports::UnitOfWork>> Begin(ports::TxMode mode) override {
+            ++begun;
+            return backend.Db().Begin(mode);
+        }
+        Backend& backend;
+        std::atomic<int> begun{0};
+    };
+    std::unique_ptr<Backend> inner_;
+    CountingDb db_;
+};
+
+// A world whose database counts the units of work begun on it.
+struct CountingWorld {
+    CountingBackend* counting = nullptr;
+    World world{
+        [this](const ports::Clock& clock, ports::Random& random) {
+            auto backend = std::make_unique<CountingBackend>(clock, random);
+            counting = backend.get();
+            return std::unique_ptr<Backend>(std::move(backend));
+        },
+        LockStrategyKind::kOptimistic};
 };
 
 }  // namespace ticketing::testing

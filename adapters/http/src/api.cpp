@@ -591,27 +591,57 @@ Response SeatMapRoute(const Call& call) {
     );
 }
 
+struct HoldBody {
+    std::int64_t schedule;
+    std::vector<SeatId> seats;
+};
+
+Result<HoldBody> ParseHold(const Call& call) {
+    auto body = Body::Parse(call.request.body, {"scheduleId", "seatIds"});
+    if (!body) return Forward(body.error());
+    auto schedule = body->Id("scheduleId");
+    if (!schedule) return Forward(schedule.error());
+    auto ids = body->Ids("seatIds");
+    if (!ids) return Forward(ids.error());
+    HoldBody out{*schedule, {}};
+    out.seats.reserve(ids->size());
+    for (const auto id : *ids) out.seats.emplace_back(id);
+    return out;
+}
+
+// Holds answered together: most decided in one unit of work (ReservationService::HoldMany).
+std::vector<Response> Holds(std::span<const Call> calls) {
+    std::vector<Response> out(calls.size());
+    std::vector<HoldBody> bodies;
+    bodies.reserve(calls.size());  // the requests' seat spans point into it
+    std::vector<HoldRequest> holds;
+    std::vector<std::size_t> asked;  // out's index of each hold
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        auto token = Bearer(calls[i].request);
+        if (!token) {
+            out[i] = Fail(token.error());
+            continue;
+        }
+        auto body = ParseHold(calls[i]);
+        if (!body) {
+            out[i] = calls[i].Refuse(*token, body.error());
+            continue;
+        }
+        bodies.push_back(std::move(*body));
+        holds.push_back({*token, ScheduleId{bodies.back().schedule}, bodies.back().seats});
+        asked.push_back(i);
+    }
+    if (holds.empty()) return out;
+    auto held = calls.front().App().Reservations().HoldMany(holds);
+    for (std::size_t k = 0; k < asked.size(); ++k) {
+        const auto& call = calls[asked[k]];
+        out[asked[k]] = held[k] ? Json(201, ReservationJson(*held[k], call.Now())) : Fail(held[k].error());
+    }
+    return out;
+}
+
 Response Hold(const Call& call) {
-    TK_TRY(token, Bearer(call.request));
-    struct HoldRequest {
-        std::int64_t schedule;
-        std::vector<SeatId> seats;
-    };
-    const auto parsed = [&]() -> Result<HoldRequest> {
-        auto body = Body::Parse(call.request.body, {"scheduleId", "seatIds"});
-        if (!body) return Forward(body.error());
-        auto schedule = body->Id("scheduleId");
-        if (!schedule) return Forward(schedule.error());
-        auto ids = body->Ids("seatIds");
-        if (!ids) return Forward(ids.error());
-        HoldRequest out{*schedule, {}};
-        out.seats.reserve(ids->size());
-        for (const auto id : *ids) out.seats.emplace_back(id);
-        return out;
-    }();
-    if (!parsed) return call.Refuse(*token, parsed.error());
-    TK_TRY(held, call.App().Reservations().Hold(*token, ScheduleId{parsed->schedule}, parsed->seats));
-    return Json(201, ReservationJson(*held, call.Now()));
+    return std::move(Holds({&call, 1}).front());
 }
 
 Response GetReservation(const Call& call) {
@@ -622,12 +652,35 @@ Response GetReservation(const Call& call) {
     return Json(200, ReservationJson(*reservation, call.Now()));
 }
 
+// Cancels answered together (ReservationService::CancelMany).
+std::vector<Response> Cancels(std::span<const Call> calls) {
+    std::vector<Response> out(calls.size());
+    std::vector<CancelRequest> cancels;
+    std::vector<std::size_t> asked;  // out's index of each cancel
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        auto token = Bearer(calls[i].request);
+        if (!token) {
+            out[i] = Fail(token.error());
+            continue;
+        }
+        auto id = ParseId(calls[i].params[0], "reservationId");
+        if (!id) {
+            out[i] = calls[i].Refuse(*token, id.error());
+            continue;
+        }
+        cancels.push_back({*token, ReservationId{*id}});
+        asked.push_back(i);
+    }
+    if (cancels.empty()) return out;
+    auto cancelled = calls.front().App().Reservations().CancelMany(cancels);
+    for (std::size_t k = 0; k < asked.size(); ++k) {
+        out[asked[k]] = cancelled[k] ? NoContent() : Fail(cancelled[k].error());
+    }
+    return out;
+}
+
 Response CancelReservation(const Call& call) {
-    TK_TRY(token, Bearer(call.request));
-    auto id = ParseId(call.params[0], "reservationId");
-    if (!id) return call.Refuse(*token, id.error());
-    TK_TRY(cancelled, call.App().Reservations().Cancel(*token, ReservationId{*id}));
-    return NoContent();
+    return std::move(Cancels({&call, 1}).front());
 }
 
 Response Pay(const Call& call) {
@@ -818,15 +871,16 @@ Response AdminOutboxRetry(const Call& call) {
 
 /// Where a route runs: on the I/O thread (no backend), on the worker pool (the database or Redis), or
 /// on the I/O thread only while the queue store is in process (it then touches no database or socket);
-/// a status poll on a shared store, and a join, wait to be answered with others (Api::HandleBatch).
-enum class Runs : std::uint8_t { kInline, kWorker, kQueueStore, kStatusPoll, kJoin };
+/// a status poll on a shared store, a join, a hold and a cancel wait to be answered with others of
+/// their kind (Api::HandleBatch).
+enum class Runs : std::uint8_t { kInline, kWorker, kQueueStore, kStatusPoll, kJoin, kHold, kCancel };
 
 struct Route {
     std::string_view method;
     std::string_view path;
     Runs runs;
     Response (*handler)(const Call&);
-    std::vector<Response> (*batch)(std::span<const Call>) = nullptr;  ///< for Runs::kStatusPoll and kJoin
+    std::vector<Response> (*batch)(std::span<const Call>) = nullptr;  ///< for the Runs that batch
 };
 
 // product.md's table, in its order.
@@ -846,9 +900,9 @@ constexpr std::array kRoutes{
     Route{"GET", "/v1/queue/me", Runs::kStatusPoll, QueueStatus, StatusPolls},
     Route{"DELETE", "/v1/queue/me", Runs::kQueueStore, QueueLeave},
     Route{"GET", "/v1/schedules/{scheduleId}/seats", Runs::kWorker, SeatMapRoute},
-    Route{"POST", "/v1/reservations", Runs::kWorker, Hold},
+    Route{"POST", "/v1/reservations", Runs::kHold, Hold, Holds},
     Route{"GET", "/v1/reservations/{reservationId}", Runs::kWorker, GetReservation},
-    Route{"DELETE", "/v1/reservations/{reservationId}", Runs::kWorker, CancelReservation},
+    Route{"DELETE", "/v1/reservations/{reservationId}", Runs::kCancel, CancelReservation, Cancels},
     Route{"POST", "/v1/payments", Runs::kWorker, Pay},
     Route{"POST", "/v1/payments/{paymentId}/refund", Runs::kWorker, Refund},
     Route{"POST", "/v1/admin/concerts", Runs::kWorker, AdminCreateConcert},
@@ -931,9 +985,11 @@ Dispatch Api::Find(std::string_view method, std::string_view path) const {
         if (kRoutes[i].method != method) continue;
         const auto runs = kRoutes[i].runs;
         const bool shared_queue = (runs == Runs::kQueueStore || runs == Runs::kStatusPoll) && !queue_in_process_;
-        const Batch batch = runs == Runs::kJoin                         ? Batch::kJoin
-                            : runs == Runs::kStatusPoll && shared_queue ? Batch::kStatusPoll
-                                                                        : Batch::kNone;
+        const Batch batch = runs == Runs::kStatusPoll ? (shared_queue ? Batch::kStatusPoll : Batch::kNone)
+                            : runs == Runs::kJoin     ? Batch::kJoin
+                            : runs == Runs::kHold     ? Batch::kHold
+                            : runs == Runs::kCancel   ? Batch::kCancel
+                                                      : Batch::kNone;
         return {
             static_cast<int>(i),
             kRoutes[i].path,
@@ -946,7 +1002,10 @@ Dispatch Api::Find(std::string_view method, std::string_view path) const {
 
 std::vector<Response> Api::HandleBatch(Batch kind, std::span<const Request* const> requests) {
     try {
-        const Runs runs = kind == Batch::kJoin ? Runs::kJoin : Runs::kStatusPoll;
+        const Runs runs = kind == Batch::kJoin     ? Runs::kJoin
+                          : kind == Batch::kHold   ? Runs::kHold
+                          : kind == Batch::kCancel ? Runs::kCancel
+                                                   : Runs::kStatusPoll;
         const auto& route =
             *std::find_if(kRoutes.begin(), kRoutes.end(), [&](const auto& r) { return r.runs == runs; });
         std::vector<Call> calls;

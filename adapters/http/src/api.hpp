@@ -12,10 +12,10 @@
 
 namespace ticketing::http {
 
-/// Requests that may be queued and answered together by HandleBatch: one backend round trip and one
-/// thread hop for many (a flash crowd is mostly joins and status polls).
-enum class Batch : std::uint8_t { kNone, kStatusPoll, kJoin };
-constexpr std::size_t kBatchKinds = 2;  ///< the kinds other than kNone
+/// Requests that may be queued and answered together by HandleBatch: one backend round trip (or one
+/// transaction) and one thread hop for many (a flash crowd is mostly joins, status polls and holds).
+enum class Batch : std::uint8_t { kNone, kStatusPoll, kJoin, kHold, kCancel };
+constexpr std::size_t kBatchKinds = 4;  ///< the kinds other than kNone
 
 /// What a request's method and path select.
 struct Dispatch {

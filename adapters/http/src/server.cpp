@@ -146,8 +146,9 @@ struct Server::Impl {
         int drains{0};
     };
     // Batches in flight per kind (measured with scripts/bench-http): a status poll batch is one Redis
-    // round trip; a join batch is a database read, then a Redis round trip, so more of them overlap.
-    static constexpr std::array<int, kBatchKinds> kDrains{2, 4};
+    // round trip; a join batch is a database read, then a Redis round trip, so more of them overlap;
+    // a hold or cancel batch is one write transaction.
+    static constexpr std::array<int, kBatchKinds> kDrains{2, 4, 2, 2};
     std::array<Pending, kBatchKinds> pending;
     static std::size_t Slot(Batch kind) { return static_cast<std::size_t>(kind) - 1; }
     // Declared after what the sessions use: destroying them destroys the coroutine frames still pending
@@ -264,7 +265,7 @@ void Server::Impl::Drain(Batch kind) {
         });
     }
     // The next batch waits its turn behind the work posted meanwhile: under a steady crowd the drains
-    // would otherwise keep their threads, and holds or payments would wait for a free worker.
+    // would otherwise keep their threads, and payments and the rest would wait for a free worker.
     asio::post(workers, [this, kind] { Drain(kind); });
 }
 

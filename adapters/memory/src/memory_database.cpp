@@ -257,6 +257,7 @@ public:
     Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) override {
         std::vector<SeatId> sorted(ids.begin(), ids.end());
         std::sort(sorted.begin(), sorted.end());
+        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
         std::vector<Seat> out;
         for (auto id : sorted) {
             auto seat = ReadForUpdate(state_->seats, seats_, "seat:", id.value);

@@ -81,7 +81,7 @@ public:
     /// Seats free at `now` in each schedule of the concert, in one query (a hold past its time counts as
     /// free). A schedule with none free may be absent.
     virtual Result<std::map<ScheduleId, std::int64_t>> CountAvailableSeats(ConcertId concert, Timestamp now) = 0;
-    /// The existing ones among `ids`, by id; rows are locked in id order.
+    /// The existing ones among `ids`, each once, by id; rows are locked in id order.
     virtual Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) = 0;
     virtual Result<void> UpdateSeat(const Seat& seat) = 0;
     /// `UpdateSeat` for many seats at once, all or nothing: `kAborted` (nothing written) when any
