@@ -37,13 +37,6 @@ public:
         );
     }
 
-    Result<void> RunOnce(const LockKeys& keys, const Work& work) final {
-        Count(ports::LockEvent::kAttempt);
-        auto done = Attempt(keys, work);
-        if (!done && done.error().code == Errc::kAborted) Count(ports::LockEvent::kVersionConflict);
-        return done;
-    }
-
 protected:
     virtual Result<void> Attempt(const LockKeys& keys, const Work& work) = 0;
 

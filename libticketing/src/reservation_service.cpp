@@ -27,8 +27,11 @@ Result<void> ReleaseHolds(ports::UnitOfWork& uow, std::vector<Reservation>& hold
     if (!seats) return Forward(seats.error());
     std::vector<Seat> changed;
     for (auto& seat : *seats) {
-        if (std::any_of(holds.begin(), holds.end(), [&](const auto& h) { return seat.Release(h.id); })) {
-            changed.push_back(seat);
+        for (const auto& hold : holds) {
+            if (seat.Release(hold.id)) {
+                changed.push_back(seat);
+                break;
+            }
         }
     }
     return uow.UpdateSeats(changed);
@@ -146,13 +149,13 @@ void AddHoldKeys(const HoldPlan& plan, std::vector<std::string>& keys) {
     for (auto id : plan.ids) keys.push_back(internal::LockKey("seat", id.value));
 }
 
-// One hold in a unit of work of its own, retried on a lost race; a lapsed hold of its token is
-// ended here.
+// One hold in a unit of work of its own. A lapsed hold of its token is ended here: its row and seats
+// are written too.
 Result<Reservation> HoldAlone(const Context& ctx, const HoldPlan& plan) {
     std::vector<std::string> known;
     AddHoldKeys(plan, known);
-    // A lapsed hold of this token is ended here: its row and seats are written too.
-    // Seldom there: locked on the first try only when the check under the lease finds it.
+    // The lapsed hold is seldom there: locked on the first try only when the check under the lease
+    // finds it.
     const LockKeys keys{
         std::move(known),
         [&](ports::UnitOfWork& uow) -> Result<std::vector<std::string>> {
@@ -165,8 +168,8 @@ Result<Reservation> HoldAlone(const Context& ctx, const HoldPlan& plan) {
         const auto now = ctx.clock.Now();
         auto existing = uow.FindReservationByLiveTokenForUpdate(plan.grant.token);
         if (!existing) return Forward(existing.error());
-        // A lapsed hold of this token is ended here; its seats are locked with the requested ones in
-        // one sorted batch, so two holds over the same seats always lock them in the same order.
+        // The lapsed hold's seats are locked with the requested ones in one sorted batch, so two holds
+        // over the same seats always lock them in the same order.
         std::optional<Reservation> lapsed;
         std::vector<SeatId> lock_ids = plan.ids;
         if (*existing && (*existing)->StatusAt(now) != ReservationStatus::kHeld) {
@@ -207,11 +210,19 @@ Result<Reservation> HoldAlone(const Context& ctx, const HoldPlan& plan) {
     });
 }
 
+// What a batch's unit of work failing means for its requests: CONFLICT (it kept losing races, or a
+// lease stayed busy) leaves each to go alone, where it may well succeed; any other error (the database
+// down) is every request's answer.
+template <class T>
+std::vector<std::optional<Result<T>>> AfterFailedBatch(const Error& error, std::size_t requests) {
+    if (error.code == Errc::kConflict) return std::vector<std::optional<Result<T>>>(requests);
+    return std::vector<std::optional<Result<T>>>(requests, Result<T>(tl::unexpected<Error>(error)));
+}
+
 // Holds decided in one unit of work: one read of the tokens' holds, one of all the seats, one insert
 // of the new holds, one write of their seats. Each is decided as HoldAlone would in that order; one
 // left undecided (nullopt) is for HoldAlone: a token's ask after its hold was made, or one whose token
-// has a lapsed hold to end. All are left undecided when the unit of work fails (a lost race, a busy
-// lease).
+// has a lapsed hold to end. A lost race reruns the whole batch, as the lock strategy retries any work.
 std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx, std::span<const HoldPlan> plans) {
     std::vector<std::optional<Result<Reservation>>> decided(plans.size());
     std::vector<std::string> keys;
@@ -222,7 +233,8 @@ std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx,
         tokens.push_back(plan.grant.token);
         seat_ids.insert(seat_ids.end(), plan.ids.begin(), plan.ids.end());
     }
-    auto done = ctx.locks.RunOnce(LockKeys{std::move(keys), {}}, [&](ports::UnitOfWork& uow) -> Result<void> {
+    auto done = ctx.locks.Run(LockKeys{std::move(keys), {}}, [&](ports::UnitOfWork& uow) -> Result<void> {
+        std::fill(decided.begin(), decided.end(), std::nullopt);  // an attempt after a lost race decides anew
         const auto now = ctx.clock.Now();
         auto existing = uow.FindReservationsByLiveTokensForUpdate(tokens);
         if (!existing) return Forward(existing.error());
@@ -272,7 +284,7 @@ std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx,
         for (std::size_t j = 0; j < holds.size(); ++j) decided[made[j]] = std::move(holds[j]);
         return {};
     });
-    if (!done) return std::vector<std::optional<Result<Reservation>>>(plans.size());
+    if (!done) return AfterFailedBatch<Reservation>(done.error(), plans.size());
     return decided;
 }
 
@@ -335,7 +347,9 @@ std::vector<std::optional<Result<void>>> CancelTogether(
                                  return read;
                              }};
     std::set<ScheduleId> schedules;
-    auto done = ctx.locks.RunOnce(lock_keys, [&](ports::UnitOfWork& uow) -> Result<void> {
+    auto done = ctx.locks.Run(lock_keys, [&](ports::UnitOfWork& uow) -> Result<void> {
+        std::fill(decided.begin(), decided.end(), std::nullopt);  // an attempt after a lost race decides anew
+        schedules.clear();
         const auto now = ctx.clock.Now();
         auto found = uow.FindReservationsForUpdate(ids);
         if (!found) return Forward(found.error());
@@ -367,7 +381,7 @@ std::vector<std::optional<Result<void>>> CancelTogether(
         }
         return {};
     });
-    if (!done) return std::vector<std::optional<Result<void>>>(plans.size());
+    if (!done) return AfterFailedBatch<void>(done.error(), plans.size());
     freed.insert(schedules.begin(), schedules.end());
     return decided;
 }
@@ -385,7 +399,7 @@ std::vector<Result<Reservation>> ReservationService::HoldMany(std::span<const Ho
     std::vector<std::string_view> tokens;
     for (const auto& request : requests) tokens.push_back(request.token);
     auto grants = queue_.AuthorizeMany(tokens);
-    std::vector<Result<Reservation>> out(requests.size());
+    std::vector<Result<Reservation>> out(requests.size(), MakeError(Errc::kInternal, "not answered"));
     std::vector<HoldPlan> plans;
     std::vector<std::size_t> asked;  // out's index of each plan
     for (std::size_t i = 0; i < requests.size(); ++i) {
@@ -440,7 +454,7 @@ std::vector<Result<void>> ReservationService::CancelMany(std::span<const CancelR
     std::vector<std::string_view> tokens;
     for (const auto& request : requests) tokens.push_back(request.token);
     auto grants = queue_.AuthorizeMany(tokens);
-    std::vector<Result<void>> out(requests.size());
+    std::vector<Result<void>> out(requests.size(), MakeError(Errc::kInternal, "not answered"));
     std::vector<CancelPlan> plans;
     std::vector<std::size_t> asked;  // out's index of each plan
     for (std::size_t i = 0; i < requests.size(); ++i) {

@@ -264,6 +264,8 @@ TEST_P(ConcurrencyScenarios, BatchedHoldsAndCancelsNeverHoldASeatTwice) {
             EXPECT_TRUE(holder.emplace(seat.seat_id, id).second) << "seat " << seat.seat_id.value << " held twice";
         }
     }
+    // No hold row beyond those answered: a batch never leaves half of itself behind.
+    EXPECT_EQ(TK_OK(W().App().Reservations().ActiveHolds()), static_cast<std::int64_t>(live.size()));
     auto uow = TK_OK(W().Adapters().Db().Begin(ports::TxMode::kRead));
     const auto now = W().Clock().Now();
     for (const auto& seat : TK_OK(uow->ListSeats(schedule))) {
@@ -276,6 +278,61 @@ TEST_P(ConcurrencyScenarios, BatchedHoldsAndCancelsNeverHoldASeatTwice) {
         }
     }
     EXPECT_FALSE(live.empty());
+}
+
+// A batch meets what earlier units of work left: a token's live hold, a paid reservation, a seat held
+// by another; each request is answered as it would be alone, on every backend and strategy.
+TEST_P(ConcurrencyScenarios, BatchesAnswerHeldPaidAndTakenSeatsAsAloneWould) {
+    auto concert = W().NewConcert(6, 1'000);
+    const auto schedule = concert.schedules[0].id;
+    const auto holder = W().NewBuyerWithHold(concert, 10'000, {1});
+    const auto payer = W().NewBuyerWithHold(concert, 10'000, {2});
+    TK_OK(W().App().Payments().Pay(payer.token, payer.hold.id, std::nullopt));
+    const auto payer_token = W().Admit(concert.concert.id, payer.user);  // payment revoked the first
+    const auto c = W().Admit(concert.concert.id, W().NewUser());
+    const auto d = W().Admit(concert.concert.id, W().NewUser());
+    const auto seat_1 = W().Seats(schedule, {1});
+    const auto seat_3 = W().Seats(schedule, {3});
+    const auto seats_4_5 = W().Seats(schedule, {4, 5});
+    const auto seat_5 = W().Seats(schedule, {5});
+    const auto seat_6 = W().Seats(schedule, {6});
+    const std::vector<HoldRequest> holds{
+        {holder.token, schedule, seat_3},  // already holds seat 1
+        {c, schedule, seat_1},             // held by the holder
+        {c, schedule, seats_4_5},
+        {d, schedule, seat_5},  // taken by c's hold in this batch
+        {d, schedule, seat_6},
+    };
+    auto held = W().App().Reservations().HoldMany(holds);
+    TK_EXPECT_ERROR(held[0], Errc::kHoldExists);
+    TK_EXPECT_ERROR(held[1], Errc::kSeatUnavailable);
+    const auto c_hold = TK_OK(held[2]);
+    TK_EXPECT_ERROR(held[3], Errc::kSeatUnavailable);
+    const auto d_hold = TK_OK(held[4]);
+    EXPECT_EQ(c_hold.seats.size(), 2U);
+    const std::vector<CancelRequest> cancels{
+        {payer_token, payer.hold.id},  // paid
+        {d, c_hold.id},                // not d's
+        {holder.token, holder.hold.id},
+        {d, d_hold.id},
+    };
+    auto cancelled = W().App().Reservations().CancelMany(cancels);
+    TK_EXPECT_ERROR(cancelled[0], Errc::kConflict);
+    TK_EXPECT_ERROR(cancelled[1], Errc::kForbidden);
+    EXPECT_TRUE(cancelled[2].has_value());
+    EXPECT_TRUE(cancelled[3].has_value());
+    auto uow = TK_OK(W().Adapters().Db().Begin(ports::TxMode::kRead));
+    const auto seats = TK_OK(uow->ListSeats(schedule));
+    const std::vector<SeatStatus> expected{
+        SeatStatus::kAvailable,
+        SeatStatus::kSold,
+        SeatStatus::kAvailable,
+        SeatStatus::kHeld,
+        SeatStatus::kHeld,
+        SeatStatus::kAvailable};
+    for (std::size_t i = 0; i < seats.size(); ++i) EXPECT_EQ(seats[i].status, expected[i]) << "seat " << i + 1;
+    EXPECT_EQ(seats[4].held_by, c_hold.id);
+    EXPECT_EQ(TK_OK(W().App().Reservations().ActiveHolds()), 1);
 }
 
 TEST_P(ConcurrencyScenarios, ExpirySweeperNeverReleasesAPaidSeat) {

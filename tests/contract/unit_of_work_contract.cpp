@@ -413,7 +413,20 @@ TEST_P(UnitOfWorkContract, ReservationsAreInsertedFoundAndUpdatedAsASet) {
         ASSERT_FALSE(done.has_value());
         EXPECT_EQ(done.error().code, Errc::kAborted);
     }
-    EXPECT_TRUE(TK_OK(Begin()->FindReservationsByLiveTokensForUpdate(std::vector<std::string>{"1.eeee"})).empty());
+    {
+        // Two new holds of one token in one set break it too.
+        auto uow = Begin();
+        std::vector<Reservation> twice{
+            MakeHold(user, concert, schedule, seats[4], "1.ffff", now),
+            MakeHold(user, concert, schedule, seats[4], "1.ffff", now),
+        };
+        auto inserted = uow->InsertReservations(twice);
+        auto done = inserted ? uow->Commit() : Result<void>(Forward(inserted.error()));
+        ASSERT_FALSE(done.has_value());
+        EXPECT_EQ(done.error().code, Errc::kAborted);
+    }
+    const std::vector<std::string> gone{"1.eeee", "1.ffff"};
+    EXPECT_TRUE(TK_OK(Begin()->FindReservationsByLiveTokensForUpdate(gone)).empty());
 }
 
 TEST_P(UnitOfWorkContract, ASeatHasOneIssuedTicketAtMost) {
@@ -838,9 +851,8 @@ TEST_P(UnitOfWorkContract, SeatsAreWrittenAsASetAllOrNothing) {
     {
         // Seats 1 and 2 to one hold, seat 3 released with other values: one batch.
         auto uow = Begin();
-        auto locked = TK_OK(
-            uow->FindSeatsForUpdate(std::vector<SeatId>{seats[2].id, seats[0].id, seats[1].id, seats[0].id})
-        );
+        auto locked =
+            TK_OK(uow->FindSeatsForUpdate(std::vector<SeatId>{seats[2].id, seats[0].id, seats[1].id, seats[0].id}));
         ASSERT_EQ(locked.size(), 3U);
         EXPECT_EQ(locked[0].id, seats[0].id);  // by id
         locked[0].HoldFor(hold, now + 5min);

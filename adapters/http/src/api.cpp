@@ -612,8 +612,8 @@ Result<HoldBody> ParseHold(const Call& call) {
 // Holds answered together: most decided in one unit of work (ReservationService::HoldMany).
 std::vector<Response> Holds(std::span<const Call> calls) {
     std::vector<Response> out(calls.size());
-    std::vector<HoldBody> bodies;
-    bodies.reserve(calls.size());  // the requests' seat spans point into it
+    std::vector<HoldBody> bodies;  // the requests' seat spans point into their seat lists
+    bodies.reserve(calls.size());
     std::vector<HoldRequest> holds;
     std::vector<std::size_t> asked;  // out's index of each hold
     for (std::size_t i = 0; i < calls.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <iterator>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -149,6 +150,8 @@ struct Server::Impl {
     // round trip; a join batch is a database read, then a Redis round trip, so more of them overlap;
     // a hold or cancel batch is one write transaction.
     static constexpr std::array<int, kBatchKinds> kDrains{2, 4, 2, 2};
+    // Requests per batch at most: keeps a hold batch's statements to a size both databases take.
+    static constexpr std::size_t kMaxBatch = 500;
     std::array<Pending, kBatchKinds> pending;
     static std::size_t Slot(Batch kind) { return static_cast<std::size_t>(kind) - 1; }
     // Declared after what the sessions use: destroying them destroys the coroutine frames still pending
@@ -253,7 +256,13 @@ void Server::Impl::Drain(Batch kind) {
             --queue.drains;
             return;
         }
-        batch.swap(queue.requests);
+        if (queue.requests.size() <= kMaxBatch) {
+            batch.swap(queue.requests);
+        } else {
+            const auto end = queue.requests.begin() + static_cast<std::ptrdiff_t>(kMaxBatch);
+            batch.assign(std::make_move_iterator(queue.requests.begin()), std::make_move_iterator(end));
+            queue.requests.erase(queue.requests.begin(), end);
+        }
     }
     std::vector<const Request*> requests;
     requests.reserve(batch.size());

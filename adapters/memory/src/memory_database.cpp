@@ -38,6 +38,15 @@ bool StillCurrent(const Table<Row>& table, const Staged<Row>& staged) {
     return true;
 }
 
+// `values` sorted, each once: the order rows are locked in.
+template <class T>
+std::vector<T> SortedUnique(std::span<const T> values) {
+    std::vector<T> out(values.begin(), values.end());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 Result<void> Aborted(std::string message) {
     return MakeError(Errc::kAborted, std::move(message));
 }
@@ -255,11 +264,8 @@ public:
         return out;
     }
     Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) override {
-        std::vector<SeatId> sorted(ids.begin(), ids.end());
-        std::sort(sorted.begin(), sorted.end());
-        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
         std::vector<Seat> out;
-        for (auto id : sorted) {
+        for (auto id : SortedUnique(ids)) {
             auto seat = ReadForUpdate(state_->seats, seats_, "seat:", id.value);
             if (!seat) return Forward(seat.error());
             if (*seat) out.push_back(**seat);
@@ -330,11 +336,8 @@ public:
         return ids;
     }
     Result<std::vector<Reservation>> FindReservationsForUpdate(std::span<const ReservationId> ids) override {
-        std::vector<ReservationId> sorted(ids.begin(), ids.end());
-        std::sort(sorted.begin(), sorted.end());
-        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
         std::vector<Reservation> out;
-        for (auto id : sorted) {
+        for (auto id : SortedUnique(ids)) {
             auto row = FindReservationForUpdate(id);
             if (!row) return Forward(row.error());
             if (*row) out.push_back(std::move(**row));
@@ -343,11 +346,8 @@ public:
     }
     Result<std::vector<Reservation>> FindReservationsByLiveTokensForUpdate(std::span<const std::string> tokens
     ) override {
-        std::vector<std::string> sorted(tokens.begin(), tokens.end());
-        std::sort(sorted.begin(), sorted.end());
-        sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
         std::vector<Reservation> out;
-        for (const auto& token : sorted) {
+        for (const auto& token : SortedUnique(tokens)) {
             if (token.empty()) continue;
             auto row = FindReservationByLiveTokenForUpdate(token);
             if (!row) return Forward(row.error());
@@ -816,6 +816,12 @@ private:
             !StillCurrent(s.reservations, reservations_) || !StillCurrent(s.payments, payments_) ||
             !StillCurrent(s.tickets, tickets_) || !StillCurrent(s.outbox, outbox_)) {
             return Aborted("a row changed since it was read");
+        }
+        std::set<std::string_view> staged_tokens;
+        for (const auto& [id, row] : reservations_.rows) {
+            if (!row.live_token.empty() && !staged_tokens.insert(row.live_token).second) {
+                return Aborted("the token already has a live hold");
+            }
         }
         for (const auto& [id, row] : reservations_.rows) {
             if (reservations_.base.at(id) != kNewRow || row.live_token.empty()) continue;

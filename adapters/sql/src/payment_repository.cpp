@@ -136,11 +136,8 @@ Result<std::vector<TicketId>> SqlUnitOfWork::InsertTickets(std::span<const Ticke
         std::int64_t id = 0;
         prep, soci::into(id);
         soci::statement st(prep);
-        st.execute();
         std::vector<TicketId> ids;
-        while (st.fetch()) ids.emplace_back(id);
-        // Ids grow in insert order on both databases; RETURNING's own row order is not promised.
-        std::sort(ids.begin(), ids.end(), [](TicketId a, TicketId b) { return a.value < b.value; });
+        for (auto inserted : InsertedIds(st, id, tickets.size())) ids.emplace_back(inserted);
         return ids;
     });
 }

@@ -1,7 +1,4 @@
 // Holds and their seats (ReservationRepository).
-#include <algorithm>
-#include <stdexcept>
-
 #include "schema.hpp"
 #include "statements.hpp"
 #include "unit_of_work.hpp"
@@ -166,13 +163,8 @@ Result<std::vector<ReservationId>> SqlUnitOfWork::InsertReservations(std::span<c
             std::int64_t id = 0;
             prep, soci::into(id);
             soci::statement st(prep);
-            st.execute();
+            const auto ids = InsertedIds(st, id, reservations.size());
             std::vector<Reservation> stored(reservations.begin(), reservations.end());
-            std::vector<std::int64_t> ids;
-            while (st.fetch()) ids.push_back(id);
-            if (ids.size() != stored.size()) throw std::logic_error("the insert returned another number of ids");
-            // Ids grow in insert order on both databases; RETURNING's own row order is not promised.
-            std::sort(ids.begin(), ids.end());
             std::vector<ReservationId> out;
             for (std::size_t i = 0; i < stored.size(); ++i) {
                 stored[i].id = ReservationId{ids[i]};

@@ -3,7 +3,9 @@
 // The SQL plumbing every repository file uses: SOCI statements with bound parameters, row buffers,
 // and the versioned write. Times are stored as BIGINT milliseconds since the epoch.
 
+#include <algorithm>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -78,17 +80,25 @@ std::string CaseById(const Rows& rows, ValueOf value_of) {
     return out + " END";
 }
 
-// "id IN (1, 2) AND ((id = 1 AND version = 3) OR ...)": each row matches only at the version read.
+// "id IN (1, 2) AND version = CASE id WHEN 1 THEN 3 ... END": each row matches only at the version
+// read. (A CASE, not a chain of ORs: SQLite parses an OR chain as a tree 1,000 deep at most.)
 template <class Rows>
 std::string AtVersionsRead(const Rows& rows) {
     std::vector<std::int64_t> ids;
-    std::string versions;
-    for (const auto& row : rows) {
-        ids.push_back(row.id.value);
-        versions += (versions.empty() ? "(id = " : " OR (id = ") + std::to_string(row.id.value) +
-                    " AND version = " + std::to_string(row.version) + ")";
-    }
-    return "id IN " + IdList(ids) + " AND (" + versions + ")";
+    for (const auto& row : rows) ids.push_back(row.id.value);
+    return "id IN " + IdList(ids) +
+           " AND version = " + CaseById(rows, [](const auto& row) { return std::to_string(row.version); });
+}
+
+// Runs an INSERT of `rows` rows with `RETURNING id` (its `into` bound to `id`): the ids in insert
+// order (they grow in insert order on both databases; RETURNING's own row order is not promised).
+inline std::vector<std::int64_t> InsertedIds(soci::statement& st, const std::int64_t& id, std::size_t rows) {
+    st.execute();
+    std::vector<std::int64_t> ids;
+    while (st.fetch()) ids.push_back(id);
+    if (ids.size() != rows) throw std::logic_error("the insert returned another number of ids");
+    std::sort(ids.begin(), ids.end());
+    return ids;
 }
 
 // Row buffers: SOCI fetches into plain variables, then the entity is built from them.

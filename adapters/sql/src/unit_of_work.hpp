@@ -183,7 +183,7 @@ private:
     // True until a statement succeeds, when Begin sent none: the session is not known alive yet.
     bool untried_{false};
     std::optional<Error> failed_;
-    // Reservation id -> (version, seats) as read or written in this unit of work: UpdateReservation
+    // Reservation id -> (version, seats) as read or written in this unit of work: UpdateReservations
     // then knows whether the seats changed without reading them again.
     std::map<std::int64_t, std::pair<Version, std::vector<ReservedSeat>>> known_seats_;
     // The last reservation read (its query and key) and its answer, for FindReservationImpl.

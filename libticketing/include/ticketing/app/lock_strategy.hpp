@@ -51,9 +51,6 @@ public:
     /// A lost race is retried with jittered backoff up to `max_attempts`, then `kConflict`.
     /// Any other error from `work` rolls back and is returned as is.
     virtual Result<void> Run(const LockKeys& keys, const Work& work) = 0;
-    /// One attempt of `Run` (no retry), for work done for many requests at once: a lost race is
-    /// `kAborted`, a lease not had in time `kConflict`; the caller then runs each request on its own.
-    virtual Result<void> RunOnce(const LockKeys& keys, const Work& work) = 0;
 };
 
 /// The only place that chooses a strategy. `lock` is required for `kRedis`; `metrics` is optional and

@@ -84,8 +84,8 @@ public:
     /// The existing ones among `ids`, each once, by id; rows are locked in id order.
     virtual Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) = 0;
     virtual Result<void> UpdateSeat(const Seat& seat) = 0;
-    /// `UpdateSeat` for many seats at once, all or nothing: `kAborted` (nothing written) when any
-    /// stored version differs from its argument's.
+    /// `UpdateSeat` for many seats (each once) at once, all or nothing: `kAborted` (nothing written)
+    /// when any stored version differs from its argument's.
     virtual Result<void> UpdateSeats(std::span<const Seat> seats) = 0;
     /// Sets `to` on each seat of `ids` whose status and holder are `from`'s (its `held_until` is not
     /// compared), bumping its version; returns how many changed. The caller compares that with the
@@ -105,12 +105,13 @@ public:
     /// Many holds in one go (a batch of requests answered together).
     /// `InsertReservation` for each, all or nothing; their ids in the same order.
     virtual Result<std::vector<ReservationId>> InsertReservations(std::span<const Reservation> reservations) = 0;
-    /// The existing ones among `ids`, by id, read in one query.
+    /// The existing ones among `ids`, each once, by id (locked in id order).
     virtual Result<std::vector<Reservation>> FindReservationsForUpdate(std::span<const ReservationId> ids) = 0;
-    /// The reservations that hold any of `tokens` live, by id, read in one query.
+    /// The reservations that hold any of `tokens` live, by id (locked in token order).
     virtual Result<std::vector<Reservation>> FindReservationsByLiveTokensForUpdate(std::span<const std::string> tokens
     ) = 0;
-    /// `UpdateReservation` for each, all or nothing: `kAborted` when any stored version differs.
+    /// `UpdateReservation` for each (each once), all or nothing: `kAborted` when any stored version
+    /// differs.
     virtual Result<void> UpdateReservations(std::span<const Reservation> reservations) = 0;
     /// HELD reservations with `expires_at <= now`, oldest expiry first.
     virtual Result<std::vector<ReservationId>> ListExpiredHolds(Timestamp now, std::int64_t limit) = 0;
