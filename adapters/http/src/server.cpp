@@ -9,7 +9,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
-#include <iterator>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -72,6 +71,7 @@ ServerOptions OptionsFrom(const runtime::Config& config) {
     options.io_threads = std::max(config.threads, 1);
     options.worker_threads = runtime::DbPoolSize(config);
     options.rate_limit = config.rate_limit;
+    options.batch_limit = static_cast<std::size_t>(config.batch_limit);
     return options;
 }
 
@@ -150,8 +150,6 @@ struct Server::Impl {
     // round trip; a join batch is a database read, then a Redis round trip, so more of them overlap;
     // a hold or cancel batch is one write transaction.
     static constexpr std::array<int, kBatchKinds> kDrains{2, 4, 2, 2};
-    // Requests per batch at most: keeps a hold batch's statements to a size both databases take.
-    static constexpr std::size_t kMaxBatch = 500;
     std::array<Pending, kBatchKinds> pending;
     static std::size_t Slot(Batch kind) { return static_cast<std::size_t>(kind) - 1; }
     // Declared after what the sessions use: destroying them destroys the coroutine frames still pending
@@ -256,12 +254,13 @@ void Server::Impl::Drain(Batch kind) {
             --queue.drains;
             return;
         }
-        if (queue.requests.size() <= kMaxBatch) {
-            batch.swap(queue.requests);
-        } else {
-            const auto end = queue.requests.begin() + static_cast<std::ptrdiff_t>(kMaxBatch);
-            batch.assign(std::make_move_iterator(queue.requests.begin()), std::make_move_iterator(end));
-            queue.requests.erase(queue.requests.begin(), end);
+        batch.swap(queue.requests);
+        if (batch.size() > options.batch_limit) {
+            // The rest wait for the next batch. Moved by construction only: Boost 1.81's move assignment
+            // of any_completion_handler wraps the handler in itself without end.
+            const auto rest = batch.begin() + static_cast<std::ptrdiff_t>(options.batch_limit);
+            for (auto it = rest; it != batch.end(); ++it) queue.requests.push_back(std::move(*it));
+            batch.erase(rest, batch.end());
         }
     }
     std::vector<const Request*> requests;

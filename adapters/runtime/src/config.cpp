@@ -300,6 +300,13 @@ std::vector<Option> MakeOptions() {
             kMaxInt32
         ),
         Integer<std::int32_t>(
+            "batch_limit",
+            "status polls, joins, holds or cancels answered together at most",
+            TICKETING_FIELD(batch_limit),
+            1,
+            100'000
+        ),
+        Integer<std::int32_t>(
             "db_pool_size",
             "database connections per instance, also the server's worker threads; 0: 4 on SQLite, 16 on MariaDB",
             TICKETING_FIELD(db_pool_size),

@@ -315,9 +315,10 @@ protected:
         ASSERT_FALSE(RequiredService("TICKETING_TEST_MYSQL").empty());
         ASSERT_FALSE(redis.empty());
         database_ = std::make_unique<ticketing::testing::TempMysql>();
-        server_ = std::make_unique<ServerProcess>(
-            InstanceArgs(database_->Url(), redis, ticketing::testing::UniqueName("batches") + ":")
-        );
+        auto args = InstanceArgs(database_->Url(), redis, ticketing::testing::UniqueName("batches") + ":");
+        // Small batches, so that what queues meanwhile is split over several (the rest waits its turn).
+        args.insert(args.end(), {"--batch-limit", "8"});
+        server_ = std::make_unique<ServerProcess>(args);
         api_ = std::make_unique<Api>(*server_);
         concert_ = api_->CreateConcert(1, 5);
         const auto path = "/v1/admin/queues/" + std::to_string(concert_.id);

@@ -21,6 +21,8 @@ struct ServerOptions {
     std::int32_t worker_threads{16};
     /// Requests per second per client IP, burst twice that; 0 turns the limit off.
     std::int32_t rate_limit{2000};
+    /// Requests of one kind answered together at most (a hold batch's statements grow with it).
+    std::size_t batch_limit{500};
     std::size_t max_connections{10'000};
     std::size_t body_limit{64 * 1024};
     std::size_t header_limit{16 * 1024};
