@@ -45,10 +45,7 @@ struct HoldPlan {
     std::vector<SeatId> ids;  // sorted, distinct
 };
 
-Result<HoldPlan> PlanHold(
-    const Context& ctx, Result<Grant> grant, ScheduleId schedule_id, std::span<const SeatId> requested
-) {
-    if (!grant) return Forward(grant.error());
+Result<HoldPlan> PlanHold(const Context& ctx, Grant grant, ScheduleId schedule_id, std::span<const SeatId> requested) {
     if (requested.empty()) return MakeError(Errc::kInvalidArgument, "seatIds must not be empty");
     std::vector<SeatId> ids(requested.begin(), requested.end());
     std::sort(ids.begin(), ids.end());
@@ -67,10 +64,10 @@ Result<HoldPlan> PlanHold(
         catalog.FindConcert(schedule->concert_id), "concert " + std::to_string(schedule->concert_id.value)
     );
     if (!concert) return Forward(concert.error());
-    if (schedule->concert_id != grant->concert_id) {
+    if (schedule->concert_id != grant.concert_id) {
         return MakeError(Errc::kForbidden, "the queue token is for another concert");
     }
-    return HoldPlan{std::move(*grant), *schedule, *concert, std::move(ids)};
+    return HoldPlan{std::move(grant), *schedule, *concert, std::move(ids)};
 }
 
 // The seats of `plan` among `locked` (sorted by id), or NOT_FOUND for the first one missing.
@@ -386,6 +383,32 @@ std::vector<std::optional<Result<void>>> CancelTogether(
     return decided;
 }
 
+// The requests' tokens authorized in one queue-store round trip, then each made a plan by `make_plan`.
+// A request refused on the way has its answer in `out`; `asked` gets out's index of each plan.
+template <class Plan, class Answer, class Request, class MakePlan>
+std::vector<Plan> PlanEach(
+    QueueService& queue,
+    std::span<const Request> requests,
+    std::vector<Answer>& out,
+    std::vector<std::size_t>& asked,
+    MakePlan make_plan
+) {
+    std::vector<std::string_view> tokens;
+    for (const auto& request : requests) tokens.push_back(request.token);
+    auto grants = queue.AuthorizeMany(tokens);
+    std::vector<Plan> plans;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        Result<Plan> plan = grants[i] ? make_plan(std::move(*grants[i]), requests[i]) : Forward(grants[i].error());
+        if (!plan) {
+            out[i] = Forward(plan.error());
+            continue;
+        }
+        plans.push_back(std::move(*plan));
+        asked.push_back(i);
+    }
+    return plans;
+}
+
 }  // namespace
 
 Result<Reservation> ReservationService::Hold(
@@ -396,21 +419,11 @@ Result<Reservation> ReservationService::Hold(
 }
 
 std::vector<Result<Reservation>> ReservationService::HoldMany(std::span<const HoldRequest> requests) {
-    std::vector<std::string_view> tokens;
-    for (const auto& request : requests) tokens.push_back(request.token);
-    auto grants = queue_.AuthorizeMany(tokens);
     std::vector<Result<Reservation>> out(requests.size(), MakeError(Errc::kInternal, "not answered"));
-    std::vector<HoldPlan> plans;
-    std::vector<std::size_t> asked;  // out's index of each plan
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        auto plan = PlanHold(ctx_, std::move(grants[i]), requests[i].schedule, requests[i].seats);
-        if (!plan) {
-            out[i] = Forward(plan.error());
-            continue;
-        }
-        plans.push_back(std::move(*plan));
-        asked.push_back(i);
-    }
+    std::vector<std::size_t> asked;
+    const auto plans = PlanEach<HoldPlan>(queue_, requests, out, asked, [&](Grant grant, const HoldRequest& request) {
+        return PlanHold(ctx_, std::move(grant), request.schedule, request.seats);
+    });
     auto decided =
         plans.size() > 1 ? HoldTogether(ctx_, plans) : std::vector<std::optional<Result<Reservation>>>(plans.size());
     std::set<ScheduleId> changed;
@@ -451,20 +464,12 @@ Result<void> ReservationService::Cancel(std::string_view token, ReservationId id
 }
 
 std::vector<Result<void>> ReservationService::CancelMany(std::span<const CancelRequest> requests) {
-    std::vector<std::string_view> tokens;
-    for (const auto& request : requests) tokens.push_back(request.token);
-    auto grants = queue_.AuthorizeMany(tokens);
     std::vector<Result<void>> out(requests.size(), MakeError(Errc::kInternal, "not answered"));
-    std::vector<CancelPlan> plans;
-    std::vector<std::size_t> asked;  // out's index of each plan
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        if (!grants[i]) {
-            out[i] = Forward(grants[i].error());
-            continue;
-        }
-        plans.push_back({std::move(*grants[i]), requests[i].id});
-        asked.push_back(i);
-    }
+    std::vector<std::size_t> asked;
+    const auto plans =
+        PlanEach<CancelPlan>(queue_, requests, out, asked, [](Grant grant, const CancelRequest& request) {
+            return Result<CancelPlan>(CancelPlan{std::move(grant), request.id});
+        });
     std::set<ScheduleId> freed;
     auto decided =
         plans.size() > 1 ? CancelTogether(ctx_, plans, freed) : std::vector<std::optional<Result<void>>>(plans.size());
