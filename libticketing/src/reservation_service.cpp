@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -90,12 +91,15 @@ Result<std::vector<Seat*>> RequestedSeats(const HoldPlan& plan, std::vector<Seat
     return seats;
 }
 
+// Seats given to holds of a batch not yet written: seat -> the hold's index.
+using Claimed = std::map<SeatId, std::size_t>;
+
 // RESERVATION_CLOSED, HOLD_EXISTS, then SEAT_UNAVAILABLE (a seat in `claimed` counts as held).
 Result<void> CheckHold(
     const HoldPlan& plan,
     const std::vector<Seat*>& seats,
     const Reservation* live,
-    const std::set<SeatId>& claimed,
+    const Claimed& claimed,
     Timestamp now
 ) {
     if (!plan.concert.IsOpenAt(now)) {
@@ -238,7 +242,7 @@ std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx,
         auto locked = uow.FindSeatsForUpdate(seat_ids);
         if (!locked) return Forward(locked.error());
         std::set<std::string_view> holding;  // tokens given a hold in this batch
-        std::set<SeatId> claimed;
+        Claimed claimed;
         std::vector<Reservation> holds;
         std::vector<std::size_t> made;  // the plan of each hold
         for (std::size_t k = 0; k < plans.size(); ++k) {
@@ -258,7 +262,7 @@ std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx,
                 decided[k] = Forward(checked.error());
                 continue;
             }
-            for (const auto* seat : *seats) claimed.insert(seat->id);
+            for (const auto* seat : *seats) claimed.emplace(seat->id, holds.size());
             holding.insert(plan.grant.token);
             holds.push_back(NewHold(ctx, plan, *seats, now));
             made.push_back(k);
@@ -266,16 +270,14 @@ std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx,
         if (holds.empty()) return {};
         auto ids = uow.InsertReservations(holds);
         if (!ids) return Forward(ids.error());
+        for (std::size_t j = 0; j < holds.size(); ++j) holds[j].id = (*ids)[j];
         std::vector<Seat> changed;
-        for (std::size_t j = 0; j < holds.size(); ++j) {
-            holds[j].id = (*ids)[j];
-            for (auto& seat : *locked) {
-                const auto& held = holds[j].seats;
-                if (std::any_of(held.begin(), held.end(), [&](const auto& s) { return s.seat_id == seat.id; })) {
-                    seat.HoldFor(holds[j].id, holds[j].expires_at);
-                    changed.push_back(seat);
-                }
-            }
+        for (auto& seat : *locked) {
+            const auto claim = claimed.find(seat.id);
+            if (claim == claimed.end()) continue;
+            const auto& hold = holds[claim->second];
+            seat.HoldFor(hold.id, hold.expires_at);
+            changed.push_back(seat);
         }
         if (auto updated = uow.UpdateSeats(changed); !updated) return updated;
         for (std::size_t j = 0; j < holds.size(); ++j) decided[made[j]] = std::move(holds[j]);

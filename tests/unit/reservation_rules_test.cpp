@@ -182,25 +182,38 @@ TEST_F(ReservationRules, OwnersOnlyAndCancelRules) {
     TK_EXPECT_ERROR(App().Reservations().Cancel(fresh, lapsed.id), Errc::kHoldExpired);
 }
 
+// A counted world with a 10-seat concert, four admitted buyers, and the concert and schedule read
+// once (then kept in memory) before anything is counted.
+class HoldBatches : public ::testing::Test {
+protected:
+    void SetUp() override {
+        concert_ = world_.NewConcert(10, 1'000);
+        schedule_ = concert_.schedules[0].id;
+        for (int i = 0; i < 4; ++i) tokens_.push_back(world_.Admit(concert_.concert.id, world_.NewUser()));
+        const auto warm = world_.Admit(concert_.concert.id, world_.NewUser());
+        TK_OK(world_.App().Reservations().Hold(warm, schedule_, world_.Seats(schedule_, {10})));
+    }
+
+    CountingWorld counted_;
+    World& world_ = counted_.world;
+    CountingBackend& counting_ = *counted_.counting;
+    CreatedConcert concert_;
+    ScheduleId schedule_;
+    std::vector<std::string> tokens_;
+};
+
 // Holds answered together (the server batches them): one unit of work for the batch, and each hold
 // gets the answer Hold would give, in order.
-TEST(HoldMany, DecidesTheBatchInOneUnitOfWorkAndAnswersEachHold) {
-    CountingWorld counted;
-    auto& world = counted.world;
-    auto concert = world.NewConcert(10, 1'000);
-    const auto schedule = concert.schedules[0].id;
-    std::vector<std::string> tokens;
-    for (int i = 0; i < 4; ++i) tokens.push_back(world.Admit(concert.concert.id, world.NewUser()));
+TEST_F(HoldBatches, DecideTheBatchInOneUnitOfWorkAndAnswerEachHold) {
+    auto& world = world_;
+    const auto schedule = schedule_;
+    const auto& tokens = tokens_;
     const auto seats_1_2 = world.Seats(schedule, {1, 2});
     const auto seats_2_3 = world.Seats(schedule, {2, 3});
     const auto seat_4 = world.Seats(schedule, {4});
     const auto seat_5 = world.Seats(schedule, {5});
     const std::vector<SeatId> missing{SeatId{999'999}};
-    // The concert and schedule read once (then kept in memory) before counting.
-    TK_OK(world.App().Reservations().Hold(
-        world.Admit(concert.concert.id, world.NewUser()), schedule, {world.Seats(schedule, {10})}
-    ));
-    const int before = counted.counting->Begun();
+    const int before = counting_.Begun();
     const std::vector<HoldRequest> holds{
         {tokens[0], schedule, seats_1_2},
         {tokens[1], schedule, seats_2_3},  // seat 2 went to the first
@@ -226,7 +239,7 @@ TEST(HoldMany, DecidesTheBatchInOneUnitOfWorkAndAnswersEachHold) {
     const auto fifth = TK_OK(held[7]);
     // One unit of work for the batch, one more for the token that asks again after its hold was made
     // (it goes alone, after); tokens[3]'s second ask is decided in the batch, its first made no hold.
-    EXPECT_EQ(counted.counting->Begun(), before + 2);
+    EXPECT_EQ(counting_.Begun(), before + 2);
     const auto map = TK_OK(world.App().Catalog().GetSeatMap(tokens[0], schedule));
     EXPECT_EQ(map.seats[0].held_by, first.id);
     EXPECT_EQ(map.seats[1].held_by, first.id);
@@ -257,19 +270,41 @@ TEST(HoldMany, ATokenWithALapsedHoldGoesAloneAndReplacesIt) {
     EXPECT_EQ(TK_OK(world.App().Catalog().GetSeatMap(fresh, schedule)).seats[0].held_by, again.id);
 }
 
-TEST(CancelMany, DecidesTheBatchInOneUnitOfWorkAndAnswersEachCancel) {
-    CountingWorld counted;
-    auto& world = counted.world;
-    auto concert = world.NewConcert(10, 1'000);
-    const auto schedule = concert.schedules[0].id;
-    std::vector<std::string> tokens;
+// A batch whose unit of work gives up (CONFLICT) leaves each hold to go alone; any other failure (the
+// database down) is every hold's answer, without a try per hold.
+TEST_F(HoldBatches, AFailedBatchGoesAloneOnlyAfterAConflict) {
+    auto& world = world_;
+    const auto schedule = schedule_;
+    const auto& tokens = tokens_;
+    const auto seat_1 = world.Seats(schedule, {1});
+    const auto seat_2 = world.Seats(schedule, {2});
+    const std::vector<HoldRequest> holds{{tokens[0], schedule, seat_1}, {tokens[1], schedule, seat_2}};
+
+    counting_.FailWrites(Errc::kUnavailable, 1);
+    int before = counting_.Begun();
+    auto down = world.App().Reservations().HoldMany(holds);
+    TK_EXPECT_ERROR(down[0], Errc::kUnavailable);
+    TK_EXPECT_ERROR(down[1], Errc::kUnavailable);
+    EXPECT_EQ(counting_.Begun(), before + 1);
+
+    counting_.FailWrites(Errc::kConflict, 1);
+    before = counting_.Begun();
+    auto alone = world.App().Reservations().HoldMany(holds);
+    EXPECT_EQ(TK_OK(alone[0]).seats[0].seat_id, seat_1[0]);
+    EXPECT_EQ(TK_OK(alone[1]).seats[0].seat_id, seat_2[0]);
+    EXPECT_EQ(counting_.Begun(), before + 3);  // the batch, then one per hold
+}
+
+TEST_F(HoldBatches, CancelManyDecidesTheBatchInOneUnitOfWorkAndAnswersEachCancel) {
+    auto& world = world_;
+    const auto schedule = schedule_;
+    const auto& tokens = tokens_;
     std::vector<Reservation> holds;
     for (int i = 0; i < 3; ++i) {
-        tokens.push_back(world.Admit(concert.concert.id, world.NewUser()));
-        holds.push_back(TK_OK(world.App().Reservations().Hold(tokens.back(), schedule, world.Seats(schedule, {i + 1})))
-        );
+        const auto& token = tokens[static_cast<std::size_t>(i)];
+        holds.push_back(TK_OK(world.App().Reservations().Hold(token, schedule, world.Seats(schedule, {i + 1}))));
     }
-    const int before = counted.counting->Begun();
+    const int before = counting_.Begun();
     const std::vector<CancelRequest> cancels{
         {tokens[0], holds[0].id},
         {tokens[1], holds[0].id},  // not theirs (a reservation asked for again goes alone, after)
@@ -287,7 +322,7 @@ TEST(CancelMany, DecidesTheBatchInOneUnitOfWorkAndAnswersEachCancel) {
     TK_EXPECT_ERROR(cancelled[4], Errc::kNotFound);
     TK_EXPECT_ERROR(cancelled[5], Errc::kUnauthenticated);
     // One unit of work for the batch, one for each later ask of the first reservation.
-    EXPECT_EQ(counted.counting->Begun(), before + 3);
+    EXPECT_EQ(counting_.Begun(), before + 3);
     const auto map = TK_OK(world.App().Catalog().GetSeatMap(tokens[2], schedule));
     EXPECT_EQ(map.seats[0].status, SeatStatus::kAvailable);
     EXPECT_EQ(map.seats[1].status, SeatStatus::kAvailable);

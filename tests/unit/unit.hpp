@@ -23,7 +23,8 @@ protected:
     World world_;
 };
 
-// The memory backend, counting the transactions begun on it.
+// The memory backend, counting the transactions begun on it; the next write units can be made to
+// fail to begin with a chosen error.
 class CountingBackend final : public Backend {
 public:
     CountingBackend(const ports::Clock& clock, ports::Random& random)
@@ -32,16 +33,26 @@ public:
     ports::QueueStore& Queue() override { return inner_->Queue(); }
     ports::DistributedLock& Lock() override { return inner_->Lock(); }
     int Begun() const { return db_.begun; }
+    /// The next `count` write units fail to begin with `code`.
+    void FailWrites(Errc code, int count) {
+        db_.failure = code;
+        db_.failures_left = count;
+    }
 
 private:
     struct CountingDb final : ports::UnitOfWorkFactory {
         explicit CountingDb(Backend& b) : backend(b) {}
         Result<std::unique_ptr<ports::UnitOfWork>> Begin(ports::TxMode mode) override {
             ++begun;
+            if (mode != ports::TxMode::kRead && failures_left.fetch_sub(1) > 0) {
+                return MakeError(failure, "failed by the test");
+            }
             return backend.Db().Begin(mode);
         }
         Backend& backend;
         std::atomic<int> begun{0};
+        Errc failure{Errc::kUnavailable};
+        std::atomic<int> failures_left{0};
     };
     std::unique_ptr<Backend> inner_;
     CountingDb db_;

@@ -327,13 +327,7 @@ public:
         return Write(state_->reservations, reservations_, reservation, "reservation");
     }
     Result<std::vector<ReservationId>> InsertReservations(std::span<const Reservation> reservations) override {
-        std::vector<ReservationId> ids;
-        for (const auto& reservation : reservations) {
-            auto id = InsertReservation(reservation);
-            if (!id) return Forward(id.error());
-            ids.push_back(*id);
-        }
-        return ids;
+        return InsertEach(reservations, [this](const Reservation& r) { return InsertReservation(r); });
     }
     Result<std::vector<Reservation>> FindReservationsForUpdate(std::span<const ReservationId> ids) override {
         std::vector<Reservation> out;
@@ -425,13 +419,7 @@ public:
         return row.id;
     }
     Result<std::vector<TicketId>> InsertTickets(std::span<const Ticket> tickets) override {
-        std::vector<TicketId> ids;
-        for (const auto& ticket : tickets) {
-            auto id = InsertTicket(ticket);
-            if (!id) return Forward(id.error());
-            ids.push_back(*id);
-        }
-        return ids;
+        return InsertEach(tickets, [this](const Ticket& t) { return InsertTicket(t); });
     }
     Result<std::vector<Ticket>> ListTicketsByPayment(PaymentId payment) override {
         return ListTickets(state_->tickets_by_payment, payment.value, {0, std::numeric_limits<std::int64_t>::max()});
@@ -751,6 +739,18 @@ private:
         next.version = row.version + 1;
         staged.rows[row.id.value] = std::move(next);
         return {};
+    }
+    // `insert` for each row, their ids in the same order (the unit of work rolls back all on an error).
+    template <class Row, class Insert>
+    static auto InsertEach(std::span<const Row> rows, Insert insert)
+        -> Result<std::vector<typename decltype(insert(rows.front()))::value_type>> {
+        std::vector<typename decltype(insert(rows.front()))::value_type> ids;
+        for (const auto& row : rows) {
+            auto id = insert(row);
+            if (!id) return Forward(id.error());
+            ids.push_back(*id);
+        }
+        return ids;
     }
     // `Write` for each row, all or nothing: every version is checked before any is staged.
     template <class Row>
