@@ -1,6 +1,9 @@
+#include <algorithm>
+#include <set>
 #include <string>
 #include <ticketing/app/account_service.hpp>
 #include <ticketing/domain/text.hpp>
+#include <utility>
 
 #include "internal.hpp"
 
@@ -55,47 +58,138 @@ Result<User> AccountService::GetUser(UserId id) {
     return internal::RequireFound((*uow)->FindUser(id), "user " + std::to_string(id.value));
 }
 
-Result<ChargeResult> AccountService::Charge(UserId user_id, Money amount, std::optional<std::string_view> key) {
-    if (amount < kMinCharge || amount > kMaxCharge) {
+namespace {
+
+// A charge that passed the checks made before the database is read.
+struct ChargePlan {
+    UserId user;
+    Money amount{0};
+    std::optional<std::string_view> key;
+    std::string request_hash;  // what an Idempotency-Key's record is compared with
+};
+
+Result<ChargePlan> PlanCharge(const ChargeRequest& request) {
+    if (request.amount < kMinCharge || request.amount > kMaxCharge) {
         return MakeError(Errc::kInvalidArgument, "amount must be within 1..10000000");
     }
-    if (key) {
-        if (auto valid = ValidateIdempotencyKey(*key); !valid) return Forward(valid.error());
+    if (request.idempotency_key) {
+        if (auto valid = ValidateIdempotencyKey(*request.idempotency_key); !valid) return Forward(valid.error());
     }
-    const auto request_hash = "charge|amount=" + std::to_string(amount);
-    return RunLocked<ChargeResult>(
-        ctx_.locks,
-        {internal::LockKey("user", user_id.value)},
-        [&](ports::UnitOfWork& uow) -> Result<ChargeResult> {
-            const auto now = ctx_.clock.Now();
-            auto user = internal::RequireFound(uow.FindUserForUpdate(user_id), "user " + std::to_string(user_id.value));
-            if (!user) return Forward(user.error());
+    return ChargePlan{
+        request.user, request.amount, request.idempotency_key, "charge|amount=" + std::to_string(request.amount)};
+}
+
+using Decided = std::vector<std::optional<Result<ChargeResult>>>;
+
+// Charges decided in one unit of work: one read of their users, one write of the balances, one insert
+// of the ledger rows, and for each Idempotency-Key its own read and write. Each is decided in order
+// as if alone, so two charges of one user add up; a key's second ask is left undecided (nullopt), to
+// be asked again after this batch has stored the first. The unit of work's failure is returned as is.
+Result<void> DecideCharges(const Context& ctx, std::span<const ChargePlan> plans, Decided& decided) {
+    std::vector<std::string> keys;
+    std::vector<UserId> ids;
+    for (const auto& plan : plans) {
+        keys.push_back(internal::LockKey("user", plan.user.value));
+        ids.push_back(plan.user);
+    }
+    return ctx.locks.Run(LockKeys{std::move(keys), {}}, [&](ports::UnitOfWork& uow) -> Result<void> {
+        std::fill(decided.begin(), decided.end(), std::nullopt);  // an attempt after a lost race decides anew
+        const auto now = ctx.clock.Now();
+        auto users = uow.FindUsersForUpdate(ids);
+        if (!users) return Forward(users.error());
+        std::vector<bool> changed(users->size());
+        std::set<std::pair<UserId, std::string_view>> keyed;  // (user, key) asked in this batch
+        std::vector<LedgerEntry> entries;
+        for (std::size_t k = 0; k < plans.size(); ++k) {
+            const auto& plan = plans[k];
+            const auto user = std::lower_bound(users->begin(), users->end(), plan.user, [](const User& u, UserId id) {
+                return u.id < id;
+            });
+            if (user == users->end() || user->id != plan.user) {
+                decided[k] = MakeError(Errc::kNotFound, "user " + std::to_string(plan.user.value) + " not found");
+                continue;
+            }
             IdempotencyCheck check;
-            if (key) {
-                auto checked = CheckIdempotency(uow, user_id, *key, request_hash, now, ctx_.settings.idempotency_ttl);
-                if (!checked) return Forward(checked.error());
+            if (plan.key) {
+                if (!keyed.emplace(plan.user, *plan.key).second) continue;
+                auto checked =
+                    CheckIdempotency(uow, plan.user, *plan.key, plan.request_hash, now, ctx.settings.idempotency_ttl);
+                if (!checked && checked.error().code != Errc::kIdempotencyKeyReused) return Forward(checked.error());
+                if (!checked) {
+                    decided[k] = Forward(checked.error());
+                    continue;
+                }
                 check = std::move(*checked);
                 if (check.replay) {
                     auto balance = internal::RecordField(*check.replay, "balance");
                     if (!balance) return MakeError(Errc::kInternal, "unreadable idempotency record");
-                    return ChargeResult{user_id, *balance, true};
+                    decided[k] = ChargeResult{plan.user, *balance, true};
+                    continue;
                 }
             }
-            if (user->balance > kMaxBalance - amount) {
-                return MakeError(Errc::kBalanceLimitExceeded, "a balance cannot exceed 1000000000000");
+            if (user->balance > kMaxBalance - plan.amount) {
+                decided[k] = MakeError(Errc::kBalanceLimitExceeded, "a balance cannot exceed 1000000000000");
+                continue;
             }
-            user->balance += amount;
-            if (auto updated = uow.UpdateUser(*user); !updated) return Forward(updated.error());
-            LedgerEntry entry{{}, user_id, LedgerType::kCharge, amount, user->balance, now};
-            if (auto inserted = uow.InsertLedgerEntry(entry); !inserted) return Forward(inserted.error());
-            if (key) {
+            user->balance += plan.amount;
+            changed[static_cast<std::size_t>(user - users->begin())] = true;
+            entries.push_back({{}, plan.user, LedgerType::kCharge, plan.amount, user->balance, now});
+            if (plan.key) {
                 IdempotencyRecord record{
-                    user_id, std::string(*key), request_hash, "balance=" + std::to_string(user->balance), now};
-                if (auto saved = SaveIdempotency(uow, check, record); !saved) return Forward(saved.error());
+                    plan.user,
+                    std::string(*plan.key),
+                    plan.request_hash,
+                    "balance=" + std::to_string(user->balance),
+                    now};
+                if (auto saved = SaveIdempotency(uow, check, record); !saved) return saved;
             }
-            return ChargeResult{user_id, user->balance, false};
+            decided[k] = ChargeResult{plan.user, user->balance, false};
         }
-    );
+        std::vector<User> written;
+        for (std::size_t i = 0; i < users->size(); ++i) {
+            if (changed[i]) written.push_back((*users)[i]);
+        }
+        if (auto updated = uow.UpdateUsers(written); !updated) return updated;
+        return uow.InsertLedgerEntries(entries);
+    });
+}
+
+}  // namespace
+
+Result<ChargeResult> AccountService::Charge(UserId user, Money amount, std::optional<std::string_view> key) {
+    const ChargeRequest request{user, amount, key};
+    return std::move(ChargeMany({&request, 1}).front());
+}
+
+std::vector<Result<ChargeResult>> AccountService::ChargeMany(std::span<const ChargeRequest> requests) {
+    std::vector<Result<ChargeResult>> out(requests.size(), MakeError(Errc::kInternal, "not answered"));
+    std::vector<ChargePlan> plans;
+    std::vector<std::size_t> asked;  // out's index of each plan
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        auto plan = PlanCharge(requests[i]);
+        if (!plan) {
+            out[i] = Forward(plan.error());
+            continue;
+        }
+        plans.push_back(std::move(*plan));
+        asked.push_back(i);
+    }
+    if (plans.empty()) return out;
+    Decided decided(plans.size());
+    if (auto done = DecideCharges(ctx_, plans, decided); !done) {
+        decided = plans.size() > 1 ? internal::AfterFailedBatch<ChargeResult>(done.error(), plans.size())
+                                   : Decided{Result<ChargeResult>(Forward(done.error()))};
+    }
+    for (std::size_t k = 0; k < plans.size(); ++k) {
+        if (!decided[k]) {
+            // Alone: a plan by itself is always decided, or its unit of work's failure is the answer.
+            Decided alone(1);
+            auto done = DecideCharges(ctx_, {&plans[k], 1}, alone);
+            decided[k] = done ? std::move(alone.front()) : Result<ChargeResult>(Forward(done.error()));
+        }
+        out[asked[k]] = std::move(*decided[k]);
+    }
+    return out;
 }
 
 namespace {

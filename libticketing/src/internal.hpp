@@ -9,6 +9,7 @@
 #include <ticketing/error.hpp>
 #include <ticketing/json_writer.hpp>
 #include <utility>
+#include <vector>
 
 namespace ticketing::internal {
 
@@ -31,6 +32,15 @@ std::string LockKey(std::string_view kind, std::int64_t id);
 std::vector<std::string> ReservationKeys(const Reservation& reservation);
 /// `also`, reservation `id` and its seats, which are read from the database (none if it does not exist).
 LockKeys ReservationLockKeys(ReservationId id, std::vector<std::string> also = {});
+
+/// What a batch's unit of work failing means for its requests: CONFLICT (it kept losing races, or a
+/// lease stayed busy) leaves each to go alone (nullopt), where it may well succeed; any other error
+/// (the database down) is every request's answer.
+template <class T>
+std::vector<std::optional<Result<T>>> AfterFailedBatch(const Error& error, std::size_t requests) {
+    if (error.code == Errc::kConflict) return std::vector<std::optional<Result<T>>>(requests);
+    return std::vector<std::optional<Result<T>>>(requests, Result<T>(tl::unexpected<Error>(error)));
+}
 
 /// Items fetched with limit + 1, cut to a page with the cursor of its last item.
 template <class T, class IdOf>

@@ -211,15 +211,6 @@ Result<Reservation> HoldAlone(const Context& ctx, const HoldPlan& plan) {
     });
 }
 
-// What a batch's unit of work failing means for its requests: CONFLICT (it kept losing races, or a
-// lease stayed busy) leaves each to go alone, where it may well succeed; any other error (the database
-// down) is every request's answer.
-template <class T>
-std::vector<std::optional<Result<T>>> AfterFailedBatch(const Error& error, std::size_t requests) {
-    if (error.code == Errc::kConflict) return std::vector<std::optional<Result<T>>>(requests);
-    return std::vector<std::optional<Result<T>>>(requests, Result<T>(tl::unexpected<Error>(error)));
-}
-
 // Holds decided in one unit of work: one read of the tokens' holds, one of all the seats, one insert
 // of the new holds, one write of their seats. Each is decided as HoldAlone would in that order; one
 // left undecided (nullopt) is for HoldAlone: a token's ask after its hold was made, or one whose token
@@ -283,7 +274,7 @@ std::vector<std::optional<Result<Reservation>>> HoldTogether(const Context& ctx,
         for (std::size_t j = 0; j < holds.size(); ++j) decided[made[j]] = std::move(holds[j]);
         return {};
     });
-    if (!done) return AfterFailedBatch<Reservation>(done.error(), plans.size());
+    if (!done) return internal::AfterFailedBatch<Reservation>(done.error(), plans.size());
     return decided;
 }
 
@@ -380,7 +371,7 @@ std::vector<std::optional<Result<void>>> CancelTogether(
         }
         return {};
     });
-    if (!done) return AfterFailedBatch<void>(done.error(), plans.size());
+    if (!done) return internal::AfterFailedBatch<void>(done.error(), plans.size());
     freed.insert(schedules.begin(), schedules.end());
     return decided;
 }

@@ -383,12 +383,42 @@ Response GetBalance(const Call& call) {
     return Json(200, json::object{{"userId", user->id.value}, {"balance", user->balance}});
 }
 
+Result<ChargeRequest> ParseCharge(const Call& call) {
+    auto id = ParseId(call.params[0], "userId");
+    if (!id) return Forward(id.error());
+    auto body = Body::Parse(call.request.body, {"amount"});
+    if (!body) return Forward(body.error());
+    auto amount = body->Int("amount");
+    if (!amount) return Forward(amount.error());
+    return ChargeRequest{UserId{*id}, *amount, call.IdempotencyKey()};
+}
+
+// Charges answered together, in one unit of work (AccountService::ChargeMany).
+std::vector<Response> Charges(std::span<const Call> calls) {
+    std::vector<Response> out(calls.size());
+    std::vector<ChargeRequest> charges;
+    std::vector<std::size_t> asked;  // out's index of each charge
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        auto charge = ParseCharge(calls[i]);
+        if (!charge) {
+            out[i] = Fail(charge.error());
+            continue;
+        }
+        charges.push_back(*charge);
+        asked.push_back(i);
+    }
+    if (charges.empty()) return out;
+    auto charged = calls.front().App().Accounts().ChargeMany(charges);
+    for (std::size_t k = 0; k < asked.size(); ++k) {
+        const auto& c = charged[k];
+        out[asked[k]] =
+            c ? Json(200, json::object{{"userId", c->user_id.value}, {"balance", c->balance}}) : Fail(c.error());
+    }
+    return out;
+}
+
 Response Charge(const Call& call) {
-    TK_TRY(id, ParseId(call.params[0], "userId"));
-    TK_TRY(body, Body::Parse(call.request.body, {"amount"}));
-    TK_TRY(amount, body->Int("amount"));
-    TK_TRY(charged, call.App().Accounts().Charge(UserId{*id}, *amount, call.IdempotencyKey()));
-    return Json(200, json::object{{"userId", charged->user_id.value}, {"balance", charged->balance}});
+    return std::move(Charges({&call, 1}).front());
 }
 
 Response History(const Call& call) {
@@ -870,17 +900,18 @@ Response AdminOutboxRetry(const Call& call) {
 #undef TK_TRY
 
 /// Where a route runs: on the I/O thread (no backend), on the worker pool (the database or Redis), or
-/// on the I/O thread only while the queue store is in process (it then touches no database or socket);
-/// a status poll on a shared store, a join, a hold and a cancel wait to be answered with others of
-/// their kind (Api::HandleBatch).
-enum class Runs : std::uint8_t { kInline, kWorker, kQueueStore, kStatusPoll, kJoin, kHold, kCancel };
+/// on the I/O thread only while the queue store is in process (it then touches no database or socket).
+enum class Runs : std::uint8_t { kInline, kWorker, kQueueStore };
 
 struct Route {
     std::string_view method;
     std::string_view path;
     Runs runs;
     Response (*handler)(const Call&);
-    std::vector<Response> (*batch)(std::span<const Call>) = nullptr;  ///< for the Runs that batch
+    /// Set for the routes whose requests, when on the worker pool, wait to be answered with others of
+    /// their kind by `batch` (Api::HandleBatch).
+    Batch kind = Batch::kNone;
+    std::vector<Response> (*batch)(std::span<const Call>) = nullptr;
 };
 
 // product.md's table, in its order.
@@ -891,18 +922,18 @@ constexpr std::array kRoutes{
     Route{"GET", "/openapi.json", Runs::kInline, OpenApi},
     Route{"POST", "/v1/users", Runs::kWorker, CreateUser},
     Route{"GET", "/v1/users/{userId}/balance", Runs::kWorker, GetBalance},
-    Route{"POST", "/v1/users/{userId}/balance/charge", Runs::kWorker, Charge},
+    Route{"POST", "/v1/users/{userId}/balance/charge", Runs::kWorker, Charge, Batch::kCharge, Charges},
     Route{"GET", "/v1/users/{userId}/balance/history", Runs::kWorker, History},
     Route{"GET", "/v1/users/{userId}/tickets", Runs::kWorker, Tickets},
     Route{"GET", "/v1/concerts", Runs::kWorker, Concerts},
     Route{"GET", "/v1/concerts/{concertId}/schedules", Runs::kWorker, Schedules},
-    Route{"POST", "/v1/concerts/{concertId}/queue", Runs::kJoin, Join, Joins},
-    Route{"GET", "/v1/queue/me", Runs::kStatusPoll, QueueStatus, StatusPolls},
+    Route{"POST", "/v1/concerts/{concertId}/queue", Runs::kWorker, Join, Batch::kJoin, Joins},
+    Route{"GET", "/v1/queue/me", Runs::kQueueStore, QueueStatus, Batch::kStatusPoll, StatusPolls},
     Route{"DELETE", "/v1/queue/me", Runs::kQueueStore, QueueLeave},
     Route{"GET", "/v1/schedules/{scheduleId}/seats", Runs::kWorker, SeatMapRoute},
-    Route{"POST", "/v1/reservations", Runs::kHold, Hold, Holds},
+    Route{"POST", "/v1/reservations", Runs::kWorker, Hold, Batch::kHold, Holds},
     Route{"GET", "/v1/reservations/{reservationId}", Runs::kWorker, GetReservation},
-    Route{"DELETE", "/v1/reservations/{reservationId}", Runs::kCancel, CancelReservation, Cancels},
+    Route{"DELETE", "/v1/reservations/{reservationId}", Runs::kWorker, CancelReservation, Batch::kCancel, Cancels},
     Route{"POST", "/v1/payments", Runs::kWorker, Pay},
     Route{"POST", "/v1/payments/{paymentId}/refund", Runs::kWorker, Refund},
     Route{"POST", "/v1/admin/concerts", Runs::kWorker, AdminCreateConcert},
@@ -983,31 +1014,17 @@ Dispatch Api::Find(std::string_view method, std::string_view path) const {
         if (!MatchPath(kRoutes[i].path, path, &ignored)) continue;
         path_known = true;
         if (kRoutes[i].method != method) continue;
-        const auto runs = kRoutes[i].runs;
-        const bool shared_queue = (runs == Runs::kQueueStore || runs == Runs::kStatusPoll) && !queue_in_process_;
-        const Batch batch = runs == Runs::kStatusPoll ? (shared_queue ? Batch::kStatusPoll : Batch::kNone)
-                            : runs == Runs::kJoin     ? Batch::kJoin
-                            : runs == Runs::kHold     ? Batch::kHold
-                            : runs == Runs::kCancel   ? Batch::kCancel
-                                                      : Batch::kNone;
-        return {
-            static_cast<int>(i),
-            kRoutes[i].path,
-            runs == Runs::kWorker || shared_queue || batch != Batch::kNone,
-            batch,
-        };
+        const auto& route = kRoutes[i];
+        const bool blocking = route.runs == Runs::kWorker || (route.runs == Runs::kQueueStore && !queue_in_process_);
+        return {static_cast<int>(i), route.path, blocking, blocking ? route.kind : Batch::kNone};
     }
     return {path_known ? kWrongMethod : kNoRoute, "unmatched", false};
 }
 
 std::vector<Response> Api::HandleBatch(Batch kind, std::span<const Request* const> requests) {
     try {
-        const Runs runs = kind == Batch::kJoin     ? Runs::kJoin
-                          : kind == Batch::kHold   ? Runs::kHold
-                          : kind == Batch::kCancel ? Runs::kCancel
-                                                   : Runs::kStatusPoll;
         const auto& route =
-            *std::find_if(kRoutes.begin(), kRoutes.end(), [&](const auto& r) { return r.runs == runs; });
+            *std::find_if(kRoutes.begin(), kRoutes.end(), [&](const auto& r) { return r.kind == kind; });
         std::vector<Call> calls;
         calls.reserve(requests.size());
         for (const auto* request : requests) {

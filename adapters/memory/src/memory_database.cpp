@@ -128,6 +128,12 @@ public:
         return out;
     }
     Result<void> UpdateUser(const User& user) override { return Write(state_->users, users_, user, "user"); }
+    Result<std::vector<User>> FindUsersForUpdate(std::span<const UserId> ids) override {
+        return ReadEachForUpdate(state_->users, users_, "user:", ids);
+    }
+    Result<void> UpdateUsers(std::span<const User> users) override {
+        return WriteAll(state_->users, users_, users, "user");
+    }
 
     Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) override {
         if (auto ok = CheckWritable(); !ok) return Forward(ok.error());
@@ -135,6 +141,11 @@ public:
         row.id = LedgerEntryId{state_->next_id.ledger++};
         new_ledger_.push_back(row);
         return row.id;
+    }
+    Result<void> InsertLedgerEntries(std::span<const LedgerEntry> entries) override {
+        auto ids = InsertEach(entries, [this](const LedgerEntry& e) { return InsertLedgerEntry(e); });
+        if (!ids) return Forward(ids.error());
+        return {};
     }
     Result<std::optional<LedgerEntry>> ApplyBalanceChange(const LedgerEntry& entry) override {
         auto user = ReadForUpdate(state_->users, users_, "user:", entry.user_id.value);
@@ -264,13 +275,7 @@ public:
         return out;
     }
     Result<std::vector<Seat>> FindSeatsForUpdate(std::span<const SeatId> ids) override {
-        std::vector<Seat> out;
-        for (auto id : SortedUnique(ids)) {
-            auto seat = ReadForUpdate(state_->seats, seats_, "seat:", id.value);
-            if (!seat) return Forward(seat.error());
-            if (*seat) out.push_back(**seat);
-        }
-        return out;
+        return ReadEachForUpdate(state_->seats, seats_, "seat:", ids);
     }
     Result<void> UpdateSeat(const Seat& seat) override { return Write(state_->seats, seats_, seat, "seat"); }
     Result<void> UpdateSeats(std::span<const Seat> seats) override {
@@ -725,6 +730,19 @@ private:
     ) {
         if (auto locked = LockRow(std::string(kind) + std::to_string(id)); !locked) return Forward(locked.error());
         return Read(table, staged, id);
+    }
+    // The existing rows among `ids`, each once, locked in id order.
+    template <class Row, class Id>
+    Result<std::vector<Row>> ReadEachForUpdate(
+        const Table<Row>& table, const Staged<Row>& staged, std::string_view kind, std::span<const Id> ids
+    ) {
+        std::vector<Row> out;
+        for (auto id : SortedUnique(ids)) {
+            auto row = ReadForUpdate(table, staged, kind, id.value);
+            if (!row) return Forward(row.error());
+            if (*row) out.push_back(std::move(**row));
+        }
+        return out;
     }
     template <class Row>
     Result<void> Write(const Table<Row>& table, Staged<Row>& staged, const Row& row, std::string_view what) {

@@ -71,6 +71,17 @@ std::string IdList(const Ids& ids) {
     return out + ")";
 }
 
+// The distinct values of `ids`, ascending: the order a set of rows is locked in.
+template <class Id>
+std::vector<std::int64_t> SortedIds(std::span<const Id> ids) {
+    std::vector<std::int64_t> out;
+    out.reserve(ids.size());
+    for (auto id : ids) out.push_back(id.value);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 // "CASE id WHEN 1 THEN a WHEN 2 THEN b END": each row's new value of a column (an integer, or a
 // placeholder), so one UPDATE writes many rows.
 template <class Rows, class ValueOf>

@@ -28,7 +28,10 @@ public:
     Result<std::optional<User>> FindUserForUpdate(UserId id) override;
     Result<std::vector<UserId>> FindExistingUsers(std::span<const UserId> ids) override;
     Result<void> UpdateUser(const User& user) override;
+    Result<std::vector<User>> FindUsersForUpdate(std::span<const UserId> ids) override;
+    Result<void> UpdateUsers(std::span<const User> users) override;
     Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) override;
+    Result<void> InsertLedgerEntries(std::span<const LedgerEntry> entries) override;
     Result<std::optional<LedgerEntry>> ApplyBalanceChange(const LedgerEntry& entry) override;
     Result<std::vector<LedgerEntry>> ListLedger(UserId user, ports::PageRequest page) override;
 

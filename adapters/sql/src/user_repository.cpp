@@ -75,6 +75,34 @@ Result<void> SqlUnitOfWork::UpdateUser(const User& user) {
     });
 }
 
+Result<std::vector<User>> SqlUnitOfWork::FindUsersForUpdate(std::span<const UserId> ids) {
+    return Read<std::vector<User>>("find users for update", [&](soci::session& sql) -> Result<std::vector<User>> {
+        const auto sorted = SortedIds(ids);
+        if (sorted.empty()) return std::vector<User>{};
+        // In id order, as FindSeatsForUpdate locks seats: overlapping sets cannot deadlock.
+        return Select<UserRow>(
+            sql, SelectFrom<UserRow>("users", "WHERE id IN " + IdList(sorted) + " ORDER BY id") + ForUpdate()
+        );
+    });
+}
+
+Result<void> SqlUnitOfWork::UpdateUsers(std::span<const User> users) {
+    return Write<void>("update users", [&](soci::session& sql) -> Result<void> {
+        if (users.empty()) return {};
+        // One statement: the balances written into the text, the names bound.
+        std::size_t n = 0;
+        const auto query =
+            "UPDATE users SET name = " + CaseById(users, [&](const User&) { return ":n" + std::to_string(n++); }) +
+            ", balance = " + CaseById(users, [](const User& u) { return std::to_string(u.balance); }) +
+            ", version = version + 1 WHERE " + AtVersionsRead(users);
+        soci::details::prepare_temp_type prep = (sql.prepare << query);
+        for (const auto& user : users) prep, soci::use(user.name);
+        soci::statement st(prep);
+        st.execute(true);
+        return AllWritten(st.get_affected_rows(), users.size(), "user");
+    });
+}
+
 Result<LedgerEntryId> SqlUnitOfWork::InsertLedgerEntry(const LedgerEntry& entry) {
     return Write<LedgerEntryId>("insert ledger entry", [&](soci::session& sql) -> Result<LedgerEntryId> {
         Exec(
@@ -88,6 +116,21 @@ Result<LedgerEntryId> SqlUnitOfWork::InsertLedgerEntry(const LedgerEntry& entry)
             ToMs(entry.created_at)
         );
         return LedgerEntryId{LastId(sql)};
+    });
+}
+
+Result<void> SqlUnitOfWork::InsertLedgerEntries(std::span<const LedgerEntry> entries) {
+    return Write<void>("insert ledger entries", [&](soci::session& sql) -> Result<void> {
+        if (entries.empty()) return {};
+        // One multi-row INSERT, integers only: written into the text.
+        std::string query = "INSERT INTO ledger (user_id, type, amount, balance_after, created_at) VALUES ";
+        for (const auto& e : entries) {
+            query += (&e == entries.data() ? "(" : ", (") + std::to_string(e.user_id.value) + ", " +
+                     std::to_string(static_cast<int>(e.type)) + ", " + std::to_string(e.amount) + ", " +
+                     std::to_string(e.balance_after) + ", " + std::to_string(ToMs(e.created_at)) + ")";
+        }
+        Exec(sql, query);
+        return {};
     });
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <ticketing/app/context.hpp>
+#include <vector>
 
 namespace ticketing {
 
@@ -11,6 +13,13 @@ struct ChargeResult {
     UserId user_id;
     Money balance{0};  ///< right after this charge
     bool replayed{false};
+};
+
+/// One request of AccountService::ChargeMany.
+struct ChargeRequest {
+    UserId user;
+    Money amount{0};
+    std::optional<std::string_view> idempotency_key;
 };
 
 inline constexpr std::size_t kMaxUserNameLength = 100;
@@ -26,6 +35,10 @@ public:
     /// Adds 1..10 000 000 to the balance with a CHARGE ledger row, in one transaction.
     /// With an idempotency key: the same request replays the first result, another is 422.
     Result<ChargeResult> Charge(UserId user, Money amount, std::optional<std::string_view> idempotency_key);
+    /// `Charge` for each request, decided together in one unit of work (one read of the users, one
+    /// write of their balances, one insert of the ledger rows) and each answered on its own, in the
+    /// order given: two charges of one user add up. One answer per request, in order.
+    std::vector<Result<ChargeResult>> ChargeMany(std::span<const ChargeRequest> requests);
     /// Newest first.
     Result<Page<LedgerEntry>> History(UserId user, PageQuery page);
     Result<Page<Ticket>> Tickets(UserId user, PageQuery page);

@@ -39,8 +39,15 @@ public:
     /// Those of `ids` that exist, in any order: one query for many existence checks.
     virtual Result<std::vector<UserId>> FindExistingUsers(std::span<const UserId> ids) = 0;
     virtual Result<void> UpdateUser(const User& user) = 0;
+    /// Many users in one go (a batch of charges answered together).
+    /// The existing ones among `ids`, each once, by id (locked in id order).
+    virtual Result<std::vector<User>> FindUsersForUpdate(std::span<const UserId> ids) = 0;
+    /// `UpdateUser` for each (each once), all or nothing: `kAborted` when any stored version differs.
+    virtual Result<void> UpdateUsers(std::span<const User> users) = 0;
 
     virtual Result<LedgerEntryId> InsertLedgerEntry(const LedgerEntry& entry) = 0;
+    /// `InsertLedgerEntry` for each, in order, all or nothing.
+    virtual Result<void> InsertLedgerEntries(std::span<const LedgerEntry> entries) = 0;
     /// Adds `entry.amount` (signed) to the balance of `entry.user_id` unless it would fall below zero,
     /// bumps the user's version and appends `entry` with `balance_after` set: one conditional write in
     /// place of FindUserForUpdate + UpdateUser + InsertLedgerEntry. The entry as stored, or nullopt
