@@ -147,6 +147,67 @@ TEST_P(ConcurrencyScenarios, ConcurrentChargesWithOneIdempotencyKeyRunOnce) {
     EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(user)).balance, 500);
 }
 
+// Batches of charges over overlapping users (a user twice in a batch, an Idempotency-Key asked twice,
+// bad requests among them) race with single charges: every won answered is in the balance once, and
+// each user's ledger adds up row by row to it.
+TEST_P(ConcurrencyScenarios, BatchedChargesNeverLoseOrDoubleAWon) {
+    constexpr int kUsers = 4;
+    constexpr int kThreads = 4;
+    constexpr int kRounds = 6;
+    std::vector<UserId> users;
+    for (int i = 0; i < kUsers; ++i) users.push_back(W().NewUser());
+    std::mutex mutex;
+    std::map<UserId, Money> charged;  // the fresh charges answered, per user
+    std::map<UserId, int> rows;
+    const auto record = [&](UserId user, Money amount) {
+        std::lock_guard lock(mutex);
+        charged[user] += amount;
+        ++rows[user];
+    };
+    Race(kThreads, [&](int t) {
+        for (int round = 0; round < kRounds; ++round) {
+            const auto key = "key-" + std::to_string(t) + "-" + std::to_string(round);
+            const auto user = [&](int n) { return users[static_cast<std::size_t>((t + round + n) % kUsers)]; };
+            const std::vector<ChargeRequest> batch{
+                {user(0), 100 + t, std::nullopt},
+                {user(1), 10, std::nullopt},
+                {user(0), 1, std::nullopt},  // the same user again
+                {user(2), 1000, key},
+                {user(2), 1000, key},  // the same key again: replayed
+                {user(3), 0, std::nullopt},
+                {UserId{999999}, 5, std::nullopt},
+            };
+            auto answers = W().App().Accounts().ChargeMany(batch);
+            ASSERT_EQ(answers.size(), batch.size());
+            for (std::size_t i = 0; i < 5; ++i) {
+                ASSERT_TRUE(answers[i].has_value()) << answers[i].error().message;
+                EXPECT_EQ(answers[i]->user_id, batch[i].user);
+                if (!answers[i]->replayed) record(batch[i].user, batch[i].amount);
+            }
+            EXPECT_FALSE(answers[3]->replayed);
+            EXPECT_TRUE(answers[4]->replayed);
+            EXPECT_EQ(answers[4]->balance, answers[3]->balance);
+            EXPECT_EQ(answers[2]->balance, answers[0]->balance + 1);
+            TK_EXPECT_ERROR(answers[5], Errc::kInvalidArgument);
+            TK_EXPECT_ERROR(answers[6], Errc::kNotFound);
+            auto single = W().App().Accounts().Charge(user(1), 7, std::nullopt);
+            ASSERT_TRUE(single.has_value()) << single.error().message;
+            record(user(1), 7);
+        }
+    });
+    for (auto user : users) {
+        EXPECT_EQ(TK_OK(W().App().Accounts().GetUser(user)).balance, charged[user]);
+        auto history = TK_OK(W().App().Accounts().History(user, {100, std::nullopt}));
+        ASSERT_EQ(static_cast<int>(history.items.size()), rows[user]);
+        Money balance = 0;
+        for (auto it = history.items.rbegin(); it != history.items.rend(); ++it) {  // oldest first
+            balance += it->amount;
+            EXPECT_EQ(it->balance_after, balance) << "ledger row " << it->id.value;
+        }
+        EXPECT_EQ(balance, charged[user]);
+    }
+}
+
 TEST_P(ConcurrencyScenarios, HoldAndPayRaceSellsEverySeatOnceAndConservesMoney) {
     auto concert = W().NewConcert(20, 1'000);
     const auto schedule = concert.schedules[0].id;

@@ -941,6 +941,77 @@ TEST_P(UnitOfWorkContract, ABalanceChangeIsConditionalAndWritesItsLedgerRow) {
     EXPECT_EQ(ledger[1].type, LedgerType::kPayment);
 }
 
+TEST_P(UnitOfWorkContract, UsersAreFoundAndUpdatedAsASetWithTheirLedgerRows) {
+    const auto now = clock_.Now();
+    std::vector<UserId> ids;
+    {
+        auto uow = Begin();
+        for (const auto* name : {"kim", "lee", "park"}) ids.push_back(TK_OK(uow->InsertUser({{}, name, 100, 0})));
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    std::vector<User> found;
+    {
+        // Unknown ids are left out; each comes once, by id.
+        auto uow = Begin();
+        found = TK_OK(uow->FindUsersForUpdate(std::vector<UserId>{ids[2], ids[0], UserId{999999}, ids[2]}));
+        ASSERT_EQ(found.size(), 2U);
+        EXPECT_EQ(found[0].id, ids[0]);
+        EXPECT_EQ(found[1].id, ids[2]);
+        EXPECT_EQ(found[1].name, "park");
+        EXPECT_TRUE(TK_OK(uow->FindUsersForUpdate({})).empty());
+    }
+    {
+        // Both written in one go, each with its own values, and their ledger rows in the order given.
+        auto uow = Begin();
+        auto changed = found;
+        changed[0].balance = 150;
+        changed[1].balance = 7;
+        changed[1].name = "park's";
+        ASSERT_TRUE(uow->UpdateUsers(changed).has_value());
+        ASSERT_TRUE(uow->UpdateUsers({}).has_value());
+        const std::vector<LedgerEntry> entries{
+            {{}, ids[0], LedgerType::kCharge, 20, 120, now},
+            {{}, ids[2], LedgerType::kRefund, -93, 7, now},
+            {{}, ids[0], LedgerType::kCharge, 30, 150, now},
+        };
+        ASSERT_TRUE(uow->InsertLedgerEntries(entries).has_value());
+        ASSERT_TRUE(uow->InsertLedgerEntries({}).has_value());
+        ASSERT_TRUE(uow->Commit().has_value());
+    }
+    {
+        auto uow = Begin(ports::TxMode::kRead);
+        auto first = TK_OK(uow->FindUser(ids[0])).value();
+        EXPECT_EQ(first.balance, 150);
+        EXPECT_EQ(first.version, 1);
+        auto third = TK_OK(uow->FindUser(ids[2])).value();
+        EXPECT_EQ(third.balance, 7);
+        EXPECT_EQ(third.name, "park's");
+        EXPECT_EQ(TK_OK(uow->FindUser(ids[1]))->version, 0);
+        auto ledger = TK_OK(uow->ListLedger(ids[0], {0, 10}));
+        ASSERT_EQ(ledger.size(), 2U);
+        EXPECT_EQ(ledger[0].amount, 30);  // newest first
+        EXPECT_EQ(ledger[0].balance_after, 150);
+        EXPECT_EQ(ledger[1].amount, 20);
+        auto refund = TK_OK(uow->ListLedger(ids[2], {0, 10}));
+        ASSERT_EQ(refund.size(), 1U);
+        EXPECT_EQ(refund[0].type, LedgerType::kRefund);
+        EXPECT_EQ(refund[0].amount, -93);
+        EXPECT_EQ(refund[0].created_at, now);
+    }
+    {
+        // One stale version (found[1] was written since) among two: ABORTED, and neither written.
+        auto uow = Begin();
+        auto stale = std::vector<User>{TK_OK(uow->FindUser(ids[1])).value(), found[1]};
+        stale[0].balance = 1;
+        stale[1].balance = 2;
+        auto updated = uow->UpdateUsers(stale);
+        auto done = updated ? uow->Commit() : updated;
+        ASSERT_FALSE(done.has_value());
+        EXPECT_EQ(done.error().code, Errc::kAborted);
+    }
+    EXPECT_EQ(TK_OK(Begin(ports::TxMode::kRead)->FindUser(ids[1]))->balance, 100);
+}
+
 TEST_P(UnitOfWorkContract, TicketsAreInsertedAsASet) {
     const auto now = clock_.Now();
     ConcertId concert;

@@ -80,6 +80,96 @@ TEST_F(BalanceRules, IdempotencyKeyReplaysTheFirstResultAndRefusesAnotherRequest
     TK_EXPECT_ERROR(App().Accounts().Charge(user, 1, std::string(256, 'k')), Errc::kInvalidArgument);
 }
 
+// Charges answered together (the server batches them): one unit of work for the batch, and each charge
+// gets the answer Charge would give, in order.
+TEST(ChargeMany, DecidesTheBatchInOneUnitOfWorkAndAnswersEachCharge) {
+    CountingWorld counted;
+    auto& world = counted.world;
+    auto& accounts = world.App().Accounts();
+    const auto kim = world.NewUser(1000);
+    const auto lee = world.NewUser();
+    {
+        auto uow = world.Adapters().Db().Begin(ports::TxMode::kOptimistic).value();
+        auto row = uow->FindUserForUpdate(lee).value().value();
+        row.balance = kMaxBalance - 10;
+        ASSERT_TRUE(uow->UpdateUser(row));
+        ASSERT_TRUE(uow->Commit());
+    }
+    const auto park = world.NewUser();
+    TK_OK(accounts.Charge(park, 300, "k-1"));
+    const int before = counted.counting->Begun();
+    const std::vector<ChargeRequest> charges{
+        {kim, 500, std::nullopt},
+        {lee, 11, std::nullopt},  // beyond the cap
+        {kim, 250, "k-2"},        // kim again: adds up
+        {kim, 250, "k-2"},        // the same key again: replayed
+        {park, 300, "k-1"},       // replays the earlier request
+        {park, 400, "k-1"},       // the same key for another request
+        {UserId{999}, 5, std::nullopt},
+        {kim, 0, std::nullopt},
+        {kim, 5, ""},
+        {lee, 10, std::nullopt},  // up to the cap
+    };
+    auto charged = accounts.ChargeMany(charges);
+    ASSERT_EQ(charged.size(), charges.size());
+    // One unit of work for the batch, one more for each key asked again (they go alone, after).
+    EXPECT_EQ(counted.counting->Begun(), before + 3);
+    EXPECT_EQ(TK_OK(charged[0]).balance, 1500);
+    TK_EXPECT_ERROR(charged[1], Errc::kBalanceLimitExceeded);
+    EXPECT_EQ(TK_OK(charged[2]).balance, 1750);
+    EXPECT_FALSE(charged[2]->replayed);
+    EXPECT_TRUE(TK_OK(charged[3]).replayed);
+    EXPECT_EQ(charged[3]->balance, 1750);
+    EXPECT_TRUE(TK_OK(charged[4]).replayed);
+    EXPECT_EQ(charged[4]->balance, 300);
+    TK_EXPECT_ERROR(charged[5], Errc::kIdempotencyKeyReused);
+    TK_EXPECT_ERROR(charged[6], Errc::kNotFound);
+    TK_EXPECT_ERROR(charged[7], Errc::kInvalidArgument);
+    TK_EXPECT_ERROR(charged[8], Errc::kInvalidArgument);
+    EXPECT_EQ(TK_OK(charged[9]).balance, kMaxBalance);
+    EXPECT_EQ(TK_OK(accounts.GetUser(kim)).balance, 1750);
+    EXPECT_EQ(TK_OK(accounts.GetUser(lee)).balance, kMaxBalance);
+    EXPECT_EQ(TK_OK(accounts.GetUser(park)).balance, 300);
+    auto history = TK_OK(accounts.History(kim, {})).items;  // newest first
+    ASSERT_EQ(history.size(), 3U);
+    EXPECT_EQ(history[0].amount, 250);
+    EXPECT_EQ(history[0].balance_after, 1750);
+    EXPECT_EQ(history[1].amount, 500);
+    EXPECT_EQ(history[1].balance_after, 1500);
+}
+
+// A batch whose unit of work gives up (CONFLICT) leaves each charge to go alone; any other failure
+// (the database down) is every charge's answer, and nothing is written.
+TEST(ChargeMany, AFailedBatchGoesAloneOnlyAfterAConflict) {
+    CountingWorld counted;
+    auto& world = counted.world;
+    auto& accounts = world.App().Accounts();
+    const auto kim = world.NewUser();
+    const auto lee = world.NewUser();
+    const std::vector<ChargeRequest> charges{{kim, 100, std::nullopt}, {lee, 200, std::nullopt}};
+
+    counted.counting->FailWrites(Errc::kUnavailable, 1);
+    int before = counted.counting->Begun();
+    auto down = accounts.ChargeMany(charges);
+    TK_EXPECT_ERROR(down[0], Errc::kUnavailable);
+    TK_EXPECT_ERROR(down[1], Errc::kUnavailable);
+    EXPECT_EQ(counted.counting->Begun(), before + 1);
+    EXPECT_EQ(TK_OK(accounts.GetUser(kim)).balance, 0);
+
+    counted.counting->FailWrites(Errc::kConflict, 1);
+    before = counted.counting->Begun();
+    auto alone = accounts.ChargeMany(charges);
+    EXPECT_EQ(TK_OK(alone[0]).balance, 100);
+    EXPECT_EQ(TK_OK(alone[1]).balance, 200);
+    EXPECT_EQ(counted.counting->Begun(), before + 3);  // the batch, then one per charge
+
+    // A single charge that gives up answers CONFLICT, without a second try.
+    counted.counting->FailWrites(Errc::kConflict, 1);
+    before = counted.counting->Begun();
+    TK_EXPECT_ERROR(accounts.Charge(kim, 5, std::nullopt), Errc::kConflict);
+    EXPECT_EQ(counted.counting->Begun(), before + 1);
+}
+
 TEST_F(BalanceRules, HistoryPages) {
     const auto user = W().NewUser();
     for (int i = 1; i <= 5; ++i) TK_OK(App().Accounts().Charge(user, i, std::nullopt));

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -410,6 +411,68 @@ TEST_F(HttpBatchesOnRedis, ConcurrentJoinsEachGetTheirOwnAnswer) {
     }
     EXPECT_EQ(positions.size(), static_cast<std::size_t>(kClients));
     EXPECT_EQ(*positions.rbegin(), kClients);
+}
+
+// Charges are answered in batches (one transaction for the charges that queued meanwhile): 24 clients
+// charging four users must each get their own balance, a replay for a key sent again, and their own
+// 400 or 404; every won answered is in the balance once.
+TEST_F(HttpBatchesOnRedis, ConcurrentChargesEachGetTheirOwnBalance) {
+    auto& api = *api_;
+    auto& server = *server_;
+    constexpr int kClients = 24;
+    constexpr int kUsers = 4;
+    std::vector<std::int64_t> users;
+    for (int i = 0; i < kUsers; ++i) users.push_back(api.CreateUser());
+    std::mutex mutex;
+    std::map<std::int64_t, std::vector<std::int64_t>> balances;  // per user, each fresh charge's answer
+    std::map<std::int64_t, std::int64_t> charged;
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < kClients; ++c) {
+        clients.emplace_back([&, c] {
+            Connection connection(server.Port());
+            const auto user = users[static_cast<std::size_t>(c % kUsers)];
+            const auto path = "/v1/users/" + std::to_string(user) + "/balance/charge";
+            const auto amount = c + 1;
+            const auto body = R"({"amount":)" + std::to_string(amount) + "}";
+            for (int i = 0; i < 30; ++i) {
+                if (i % 7 == 5) {
+                    if (connection.Send("POST", path, R"({"amount":"12"})").status != 400) ++wrong;
+                    continue;
+                }
+                if (i % 11 == 6) {
+                    if (connection.Send("POST", "/v1/users/999999999/balance/charge", body).status != 404) ++wrong;
+                    continue;
+                }
+                const Headers key{{"Idempotency-Key", "k-" + std::to_string(c) + "-" + std::to_string(i)}};
+                auto answer = connection.Send("POST", path, body, i % 5 == 0 ? key : Headers{});
+                if (answer.status != 200 || Int(answer.Json(), "userId") != user) {
+                    ++wrong;
+                    continue;
+                }
+                const auto balance = Int(answer.Json(), "balance");
+                if (i % 5 == 0) {
+                    auto again = connection.Send("POST", path, body, key);
+                    if (again.status != 200 || Int(again.Json(), "balance") != balance) ++wrong;
+                }
+                std::lock_guard lock(mutex);
+                balances[user].push_back(balance);
+                charged[user] += amount;
+            }
+        });
+    }
+    for (auto& client : clients) client.join();
+    EXPECT_EQ(wrong.load(), 0);
+    for (const auto user : users) {
+        auto read = api.Get("/v1/users/" + std::to_string(user) + "/balance");
+        ASSERT_EQ(read.status, 200) << read.body;
+        EXPECT_EQ(Int(read.Json(), "balance"), charged[user]);
+        // Each charge saw its own balance: no two answers alike, the last one the total.
+        auto& seen = balances[user];
+        std::sort(seen.begin(), seen.end());
+        EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end());
+        EXPECT_EQ(seen.back(), charged[user]);
+    }
 }
 
 // Holds and cancels are answered in batches (one transaction for the holds that queued meanwhile):

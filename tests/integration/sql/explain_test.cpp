@@ -43,6 +43,7 @@ std::vector<HotQuery> HotQueries() {
          "SELECT id FROM reservation WHERE live_token IN ('t20', 't40', 't60') FOR UPDATE",
          "reservation_live_token"},
         {"holds of a batch of cancels", "SELECT id FROM reservation WHERE id IN (7, 8, 9) FOR UPDATE", "PRIMARY"},
+        {"users of a batch of charges", "SELECT id FROM users WHERE id IN (7, 8, 9) FOR UPDATE", "PRIMARY"},
         {"seats of a hold",
          "SELECT seat_id FROM reservation_seat WHERE reservation_id = 7 ORDER BY position",
          "PRIMARY"},
