@@ -2,6 +2,13 @@
 --   wrk ... -s holds.lua -- <hold|holdpay> <tokens file> <threads> <scheduleId:firstSeatId:seats> ...
 -- hold cycles tokens and seats (each hold is cancelled at once); holdpay uses each token and seat once
 -- (payment revokes the token), then falls back to GET /healthz: size the token file to the run.
+-- HOLDS_PAUSE_MS set: each connection pauses that long before each request, a paced load instead of
+-- the most the server can take (wrk asks for delay() when the script is loaded, before init).
+local pause = tonumber(os.getenv("HOLDS_PAUSE_MS") or "")
+if pause then
+    function delay() return pause end
+end
+
 local threads_seen = {}
 function setup(thread)
     thread:set("thread_index", #threads_seen)
