@@ -100,6 +100,7 @@ Result<void> DecideCharges(const Context& ctx, std::span<const ChargePlan> plans
         std::vector<bool> changed(users->size());
         std::set<std::pair<UserId, std::string_view>> keyed;  // (user, key) asked in this batch
         std::vector<LedgerEntry> entries;
+        std::vector<std::pair<IdempotencyCheck, IdempotencyRecord>> records;  // the keys to store
         for (std::size_t k = 0; k < plans.size(); ++k) {
             const auto& plan = plans[k];
             const auto user = std::lower_bound(users->begin(), users->end(), plan.user, [](const User& u, UserId id) {
@@ -122,8 +123,8 @@ Result<void> DecideCharges(const Context& ctx, std::span<const ChargePlan> plans
                 check = std::move(*checked);
                 if (check.replay) {
                     auto balance = internal::RecordField(*check.replay, "balance");
-                    if (!balance) return MakeError(Errc::kInternal, "unreadable idempotency record");
-                    decided[k] = ChargeResult{plan.user, *balance, true};
+                    decided[k] = balance ? Result<ChargeResult>(ChargeResult{plan.user, *balance, true})
+                                         : MakeError(Errc::kInternal, "unreadable idempotency record");
                     continue;
                 }
             }
@@ -135,13 +136,15 @@ Result<void> DecideCharges(const Context& ctx, std::span<const ChargePlan> plans
             changed[static_cast<std::size_t>(user - users->begin())] = true;
             entries.push_back({{}, plan.user, LedgerType::kCharge, plan.amount, user->balance, now});
             if (plan.key) {
-                IdempotencyRecord record{
-                    plan.user,
-                    std::string(*plan.key),
-                    plan.request_hash,
-                    "balance=" + std::to_string(user->balance),
-                    now};
-                if (auto saved = SaveIdempotency(uow, check, record); !saved) return saved;
+                records.emplace_back(
+                    std::move(check),
+                    IdempotencyRecord{
+                        plan.user,
+                        std::string(*plan.key),
+                        plan.request_hash,
+                        "balance=" + std::to_string(user->balance),
+                        now}
+                );
             }
             decided[k] = ChargeResult{plan.user, user->balance, false};
         }
@@ -150,7 +153,12 @@ Result<void> DecideCharges(const Context& ctx, std::span<const ChargePlan> plans
             if (changed[i]) written.push_back((*users)[i]);
         }
         if (auto updated = uow.UpdateUsers(written); !updated) return updated;
-        return uow.InsertLedgerEntries(entries);
+        if (auto inserted = uow.InsertLedgerEntries(entries); !inserted) return inserted;
+        // The keys last: the users' rows, locked in id order above, already order racing batches.
+        for (const auto& [check, record] : records) {
+            if (auto saved = SaveIdempotency(uow, check, record); !saved) return saved;
+        }
+        return {};
     });
 }
 

@@ -910,7 +910,7 @@ struct Route {
     Response (*handler)(const Call&);
     /// Set for the routes whose requests, when on the worker pool, wait to be answered with others of
     /// their kind by `batch` (Api::HandleBatch).
-    Batch kind = Batch::kNone;
+    Batch batch_kind = Batch::kNone;
     std::vector<Response> (*batch)(std::span<const Call>) = nullptr;
 };
 
@@ -1016,22 +1016,24 @@ Dispatch Api::Find(std::string_view method, std::string_view path) const {
         if (kRoutes[i].method != method) continue;
         const auto& route = kRoutes[i];
         const bool blocking = route.runs == Runs::kWorker || (route.runs == Runs::kQueueStore && !queue_in_process_);
-        return {static_cast<int>(i), route.path, blocking, blocking ? route.kind : Batch::kNone};
+        return {static_cast<int>(i), route.path, blocking, blocking ? route.batch_kind : Batch::kNone};
     }
     return {path_known ? kWrongMethod : kNoRoute, "unmatched", false};
 }
 
 std::vector<Response> Api::HandleBatch(Batch kind, std::span<const Request* const> requests) {
     try {
-        const auto& route =
-            *std::find_if(kRoutes.begin(), kRoutes.end(), [&](const auto& r) { return r.kind == kind; });
+        const auto route = std::find_if(kRoutes.begin(), kRoutes.end(), [&](const auto& r) {
+            return kind != Batch::kNone && r.batch_kind == kind;
+        });
+        if (route == kRoutes.end()) throw std::logic_error("no route answers that batch kind");
         std::vector<Call> calls;
         calls.reserve(requests.size());
         for (const auto* request : requests) {
             calls.push_back(Call{*request, {}, runtime_, metrics_, eta_});
-            MatchPath(route.path, request->path, &calls.back().params);
+            MatchPath(route->path, request->path, &calls.back().params);
         }
-        return route.batch(calls);
+        return route->batch(calls);
     } catch (const std::exception& e) {
         return std::vector<Response>(
             requests.size(), ErrorResponse(Error{Errc::kInternal, std::string("internal error: ") + e.what()})

@@ -335,13 +335,7 @@ public:
         return InsertEach(reservations, [this](const Reservation& r) { return InsertReservation(r); });
     }
     Result<std::vector<Reservation>> FindReservationsForUpdate(std::span<const ReservationId> ids) override {
-        std::vector<Reservation> out;
-        for (auto id : SortedUnique(ids)) {
-            auto row = FindReservationForUpdate(id);
-            if (!row) return Forward(row.error());
-            if (*row) out.push_back(std::move(**row));
-        }
-        return out;
+        return ReadEachForUpdate(state_->reservations, reservations_, "reservation:", ids);
     }
     Result<std::vector<Reservation>> FindReservationsByLiveTokensForUpdate(std::span<const std::string> tokens
     ) override {

@@ -175,39 +175,49 @@ std::vector<Result<std::optional<TokenView>>> RedisQueueStore::LookupMany(
     std::span<const std::string_view> tokens, Timestamp now, const QueueSettings& defaults
 ) {
     std::vector<Result<std::optional<TokenView>>> out(tokens.size(), std::optional<TokenView>{});
+    // One script call per concert, with all of its tokens (a batch is mostly one concert's crowd).
     std::vector<RedisClient::ScriptCall> calls;
-    std::vector<std::pair<std::size_t, ConcertId>> asked;  // out's index and the token's concert, per call
+    std::vector<ConcertId> concerts;              // per call
+    std::vector<std::vector<std::size_t>> asked;  // per call, out's index of each token
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         const auto concert = QueueTokenConcert(tokens[i]);
         if (!concert) continue;  // malformed: unknown, no need to ask
-        calls.push_back({Keys(*concert), {std::string(tokens[i]), Ms(now)}});
-        asked.emplace_back(i, *concert);
+        const auto call =
+            static_cast<std::size_t>(std::find(concerts.begin(), concerts.end(), *concert) - concerts.begin());
+        if (call == concerts.size()) {
+            calls.push_back({Keys(*concert), {Ms(now)}});
+            concerts.push_back(*concert);
+            asked.emplace_back();
+        }
+        calls[call].args.emplace_back(tokens[i]);
+        asked[call].push_back(i);
     }
     if (calls.empty()) return out;
     auto replies = client_->EvalPipeline(scripts::QueueLookup(), calls);
-    for (std::size_t k = 0; k < asked.size(); ++k) {
-        auto& result = out[asked[k].first];
-        if (!replies) {
-            result = Forward(replies.error());
-            continue;
+    for (std::size_t c = 0; c < calls.size(); ++c) {
+        Result<const std::vector<RedisReply>*> views = !replies         ? Forward(replies.error())
+                                                       : !(*replies)[c] ? Forward((*replies)[c].error())
+                                                                        : Array(*(*replies)[c], asked[c].size());
+        for (std::size_t k = 0; k < asked[c].size(); ++k) {
+            const auto i = asked[c][k];
+            if (!views) {
+                out[i] = Forward(views.error());
+                continue;
+            }
+            const auto& reply = (**views)[k];
+            if (reply.type == RedisReply::Type::kArray && reply.elements.empty()) continue;
+            auto e = Array(reply, 10);
+            if (!e) {
+                out[i] = Forward(e.error());
+                continue;
+            }
+            auto view = ReadView(**e, 0, std::string(tokens[i]), concerts[c], defaults);
+            if (!view) {
+                out[i] = Forward(view.error());
+                continue;
+            }
+            out[i] = std::optional<TokenView>{std::move(*view)};
         }
-        auto& reply = (*replies)[k];
-        if (!reply) {
-            result = Forward(reply.error());
-            continue;
-        }
-        if (reply->type == RedisReply::Type::kArray && reply->elements.empty()) continue;
-        auto e = Array(*reply, 10);
-        if (!e) {
-            result = Forward(e.error());
-            continue;
-        }
-        auto view = ReadView(**e, 0, std::string(tokens[asked[k].first]), asked[k].second, defaults);
-        if (!view) {
-            result = Forward(view.error());
-            continue;
-        }
-        result = std::optional<TokenView>{std::move(*view)};
     }
     return out;
 }

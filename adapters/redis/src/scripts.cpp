@@ -84,13 +84,24 @@ local position = redis.call('ZRANK', waiting, candidate) + 1
 return append_settings({1, candidate, 0, user, position, 0})
 )lua";
 
-// ARGV: token, now. -> {} when not found, else {status, user, position, active_until, settings...}
+// ARGV: now, token... -> per token, {} when not found, else {status, user, position, active_until,
+// settings...}. One call for all the tokens of a concert that a batch of status polls asks about.
 constexpr const char* kLookup = R"lua(
-local token, now = ARGV[1], tonumber(ARGV[2])
-local v = view(token, now)
-if not v then return {} end
-if v[1] == 0 then redis.call('ZADD', seen, 'XX', ARGV[2], token) end
-return append_settings(v)
+local now = tonumber(ARGV[1])
+local stored = append_settings({})
+local out = {}
+for i = 2, #ARGV do
+    local token = ARGV[i]
+    local v = view(token, now)
+    if v then
+        if v[1] == 0 then redis.call('ZADD', seen, 'XX', ARGV[1], token) end
+        for k = 1, 6 do v[4 + k] = stored[k] end
+        out[i - 1] = v
+    else
+        out[i - 1] = {}
+    end
+end
+return out
 )lua";
 
 // ARGV: token.

@@ -53,14 +53,9 @@ Result<std::optional<User>> SqlUnitOfWork::FindUserForUpdate(UserId id) {
 Result<std::vector<UserId>> SqlUnitOfWork::FindExistingUsers(std::span<const UserId> ids) {
     return Read<std::vector<UserId>>("find users", [&](soci::session& sql) -> Result<std::vector<UserId>> {
         std::vector<UserId> out;
-        if (ids.empty()) return out;
-        // Integers only, so the list is written into the query: one statement whatever the count.
-        std::string list;
-        for (auto id : ids) {
-            if (!list.empty()) list += ',';
-            list += std::to_string(id.value);
-        }
-        for (auto id : Select<IdRow>(sql, SelectFrom<IdRow>("users", "WHERE id IN (" + list + ")"))) {
+        const auto sorted = SortedIds(ids);
+        if (sorted.empty()) return out;
+        for (auto id : Select<IdRow>(sql, SelectFrom<IdRow>("users", "WHERE id IN " + IdList(sorted)))) {
             out.emplace_back(id);
         }
         return out;
