@@ -301,7 +301,7 @@ std::vector<Option> MakeOptions() {
         ),
         Integer<std::int32_t>(
             "batch_limit",
-            "status polls, joins, holds or cancels answered together at most",
+            "status polls, joins, holds, cancels or charges of one kind answered together at most",
             TICKETING_FIELD(batch_limit),
             1,
             100'000
