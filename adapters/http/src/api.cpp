@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <ticketing/http/server.hpp>
+#include <type_traits>
 
 #include "embedded.hpp"
 #include "web.hpp"
@@ -289,9 +290,13 @@ struct Call {
 
     /// The order of checks on token routes: a request that fails validation still answers 401 or 403
     /// first when its token does not authorize it.
-    Response Refuse(std::string_view token, const Error& invalid) const {
+    /// `invalid`, unless the token is refused first (401 and 403 come before 400).
+    Error Refusal(std::string_view token, const Error& invalid) const {
         auto grant = App().Queue().Authorize(token);
-        return ErrorResponse(grant ? invalid : grant.error(), kUnavailableRetryAfterSeconds);
+        return grant ? invalid : grant.error();
+    }
+    Response Refuse(std::string_view token, const Error& invalid) const {
+        return ErrorResponse(Refusal(token, invalid), kUnavailableRetryAfterSeconds);
     }
 
     /// UNAUTHENTICATED unless the request carries the configured admin key.
@@ -312,6 +317,39 @@ struct Call {
 
 Response Fail(const Error& error) {
     return ErrorResponse(error, kUnavailableRetryAfterSeconds);
+}
+
+/// Answers a batch of one route: `parse` makes each call's request (or the error it is answered with),
+/// `many` decides the requests together, `respond` answers each call from its result, in order.
+template <class Parse, class Many, class Respond>
+std::vector<Response> AnswerBatch(std::span<const Call> calls, Parse parse, Many many, Respond respond) {
+    using Request = typename std::invoke_result_t<Parse, const Call&>::value_type;
+    std::vector<Response> out(calls.size());
+    std::vector<Request> requests;
+    std::vector<std::size_t> asked;  // out's index of each request
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        auto request = parse(calls[i]);
+        if (!request) {
+            out[i] = Fail(request.error());
+            continue;
+        }
+        requests.push_back(std::move(*request));
+        asked.push_back(i);
+    }
+    if (requests.empty()) return out;
+    auto results = many(calls.front().App(), std::span<const Request>(requests));
+    for (std::size_t k = 0; k < asked.size(); ++k) {
+        auto& answer = out[asked[k]];
+        const auto& call = calls[asked[k]];
+        if (!results[k]) {
+            answer = Fail(results[k].error());
+        } else if constexpr (std::is_void_v<typename decltype(results)::value_type::value_type>) {
+            answer = respond(call);
+        } else {
+            answer = respond(call, *results[k]);
+        }
+    }
+    return out;
 }
 
 /// Unwraps a Result in a handler: on error, returns its response.
@@ -395,26 +433,14 @@ Result<ChargeRequest> ParseCharge(const Call& call) {
 
 // Charges answered together, in one unit of work (AccountService::ChargeMany).
 std::vector<Response> Charges(std::span<const Call> calls) {
-    std::vector<Response> out(calls.size());
-    std::vector<ChargeRequest> charges;
-    std::vector<std::size_t> asked;  // out's index of each charge
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-        auto charge = ParseCharge(calls[i]);
-        if (!charge) {
-            out[i] = Fail(charge.error());
-            continue;
+    return AnswerBatch(
+        calls,
+        ParseCharge,
+        [](Ticketing& app, std::span<const ChargeRequest> charges) { return app.Accounts().ChargeMany(charges); },
+        [](const Call&, const ChargeResult& charged) {
+            return Json(200, json::object{{"userId", charged.user_id.value}, {"balance", charged.balance}});
         }
-        charges.push_back(*charge);
-        asked.push_back(i);
-    }
-    if (charges.empty()) return out;
-    auto charged = calls.front().App().Accounts().ChargeMany(charges);
-    for (std::size_t k = 0; k < asked.size(); ++k) {
-        const auto& c = charged[k];
-        out[asked[k]] =
-            c ? Json(200, json::object{{"userId", c->user_id.value}, {"balance", c->balance}}) : Fail(c.error());
-    }
-    return out;
+    );
 }
 
 Response Charge(const Call& call) {
@@ -538,25 +564,12 @@ Response JoinResponse(const Call& call, const JoinResult& joined) {
 
 // Joins answered together: the unknown users looked up in one read, one queue-store round trip.
 std::vector<Response> Joins(std::span<const Call> calls) {
-    std::vector<Response> out(calls.size());
-    std::vector<QueueJoin> joins;
-    std::vector<std::size_t> asked;  // out's index of each join
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-        auto join = ParseJoin(calls[i]);
-        if (!join) {
-            out[i] = Fail(join.error());
-            continue;
-        }
-        joins.push_back(*join);
-        asked.push_back(i);
-    }
-    if (joins.empty()) return out;
-    auto joined = calls.front().App().Queue().JoinMany(joins);
-    for (std::size_t k = 0; k < asked.size(); ++k) {
-        const auto& call = calls[asked[k]];
-        out[asked[k]] = joined[k] ? JoinResponse(call, *joined[k]) : Fail(joined[k].error());
-    }
-    return out;
+    return AnswerBatch(
+        calls,
+        ParseJoin,
+        [](Ticketing& app, std::span<const QueueJoin> joins) { return app.Queue().JoinMany(joins); },
+        JoinResponse
+    );
 }
 
 Response Join(const Call& call) {
@@ -565,25 +578,12 @@ Response Join(const Call& call) {
 
 // Status polls answered together: one queue-store round trip.
 std::vector<Response> StatusPolls(std::span<const Call> calls) {
-    std::vector<Response> out(calls.size());
-    std::vector<std::string_view> tokens;
-    std::vector<std::size_t> asked;  // out's index of each token
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-        auto token = Bearer(calls[i].request);
-        if (!token) {
-            out[i] = Fail(token.error());
-            continue;
-        }
-        tokens.push_back(*token);
-        asked.push_back(i);
-    }
-    if (tokens.empty()) return out;
-    auto positions = calls.front().App().Queue().StatusMany(tokens);
-    for (std::size_t k = 0; k < asked.size(); ++k) {
-        const auto& call = calls[asked[k]];
-        out[asked[k]] = positions[k] ? Json(200, PositionJson(call, *positions[k])) : Fail(positions[k].error());
-    }
-    return out;
+    return AnswerBatch(
+        calls,
+        [](const Call& call) { return Bearer(call.request); },
+        [](Ticketing& app, std::span<const std::string_view> tokens) { return app.Queue().StatusMany(tokens); },
+        [](const Call& call, const QueuePosition& position) { return Json(200, PositionJson(call, position)); }
+    );
 }
 
 Response QueueStatus(const Call& call) {
@@ -639,35 +639,33 @@ Result<HoldBody> ParseHold(const Call& call) {
     return out;
 }
 
+// A hold request as parsed: the holds of a batch point into their seat lists.
+struct HoldAsk {
+    std::string_view token;
+    HoldBody body;
+};
+
+Result<HoldAsk> ParseHoldAsk(const Call& call) {
+    auto token = Bearer(call.request);
+    if (!token) return Forward(token.error());
+    auto body = ParseHold(call);
+    if (!body) return tl::unexpected<Error>(call.Refusal(*token, body.error()));
+    return HoldAsk{*token, std::move(*body)};
+}
+
 // Holds answered together: most decided in one unit of work (ReservationService::HoldMany).
 std::vector<Response> Holds(std::span<const Call> calls) {
-    std::vector<Response> out(calls.size());
-    std::vector<HoldBody> bodies;  // the requests' seat spans point into their seat lists
-    bodies.reserve(calls.size());
-    std::vector<HoldRequest> holds;
-    std::vector<std::size_t> asked;  // out's index of each hold
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-        auto token = Bearer(calls[i].request);
-        if (!token) {
-            out[i] = Fail(token.error());
-            continue;
-        }
-        auto body = ParseHold(calls[i]);
-        if (!body) {
-            out[i] = calls[i].Refuse(*token, body.error());
-            continue;
-        }
-        bodies.push_back(std::move(*body));
-        holds.push_back({*token, ScheduleId{bodies.back().schedule}, bodies.back().seats});
-        asked.push_back(i);
-    }
-    if (holds.empty()) return out;
-    auto held = calls.front().App().Reservations().HoldMany(holds);
-    for (std::size_t k = 0; k < asked.size(); ++k) {
-        const auto& call = calls[asked[k]];
-        out[asked[k]] = held[k] ? Json(201, ReservationJson(*held[k], call.Now())) : Fail(held[k].error());
-    }
-    return out;
+    return AnswerBatch(
+        calls,
+        ParseHoldAsk,
+        [](Ticketing& app, std::span<const HoldAsk> asks) {
+            std::vector<HoldRequest> holds;
+            holds.reserve(asks.size());
+            for (const auto& ask : asks) holds.push_back({ask.token, ScheduleId{ask.body.schedule}, ask.body.seats});
+            return app.Reservations().HoldMany(holds);
+        },
+        [](const Call& call, const Reservation& held) { return Json(201, ReservationJson(held, call.Now())); }
+    );
 }
 
 Response Hold(const Call& call) {
@@ -682,31 +680,22 @@ Response GetReservation(const Call& call) {
     return Json(200, ReservationJson(*reservation, call.Now()));
 }
 
+Result<CancelRequest> ParseCancel(const Call& call) {
+    auto token = Bearer(call.request);
+    if (!token) return Forward(token.error());
+    auto id = ParseId(call.params[0], "reservationId");
+    if (!id) return tl::unexpected<Error>(call.Refusal(*token, id.error()));
+    return CancelRequest{*token, ReservationId{*id}};
+}
+
 // Cancels answered together (ReservationService::CancelMany).
 std::vector<Response> Cancels(std::span<const Call> calls) {
-    std::vector<Response> out(calls.size());
-    std::vector<CancelRequest> cancels;
-    std::vector<std::size_t> asked;  // out's index of each cancel
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-        auto token = Bearer(calls[i].request);
-        if (!token) {
-            out[i] = Fail(token.error());
-            continue;
-        }
-        auto id = ParseId(calls[i].params[0], "reservationId");
-        if (!id) {
-            out[i] = calls[i].Refuse(*token, id.error());
-            continue;
-        }
-        cancels.push_back({*token, ReservationId{*id}});
-        asked.push_back(i);
-    }
-    if (cancels.empty()) return out;
-    auto cancelled = calls.front().App().Reservations().CancelMany(cancels);
-    for (std::size_t k = 0; k < asked.size(); ++k) {
-        out[asked[k]] = cancelled[k] ? NoContent() : Fail(cancelled[k].error());
-    }
-    return out;
+    return AnswerBatch(
+        calls,
+        ParseCancel,
+        [](Ticketing& app, std::span<const CancelRequest> cancels) { return app.Reservations().CancelMany(cancels); },
+        [](const Call&) { return NoContent(); }
+    );
 }
 
 Response CancelReservation(const Call& call) {
