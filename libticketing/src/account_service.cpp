@@ -171,17 +171,10 @@ Result<ChargeResult> AccountService::Charge(UserId user, Money amount, std::opti
 
 std::vector<Result<ChargeResult>> AccountService::ChargeMany(std::span<const ChargeRequest> requests) {
     std::vector<Result<ChargeResult>> out(requests.size(), MakeError(Errc::kInternal, "not answered"));
-    std::vector<ChargePlan> plans;
     std::vector<std::size_t> asked;  // out's index of each plan
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        auto plan = PlanCharge(requests[i]);
-        if (!plan) {
-            out[i] = Forward(plan.error());
-            continue;
-        }
-        plans.push_back(std::move(*plan));
-        asked.push_back(i);
-    }
+    const auto plans = internal::PlanAccepted<ChargePlan>(requests.size(), out, asked, [&](std::size_t i) {
+        return PlanCharge(requests[i]);
+    });
     if (plans.empty()) return out;
     Decided decided(plans.size());
     if (auto done = DecideCharges(ctx_, plans, decided); !done) {

@@ -33,6 +33,25 @@ std::vector<std::string> ReservationKeys(const Reservation& reservation);
 /// `also`, reservation `id` and its seats, which are read from the database (none if it does not exist).
 LockKeys ReservationLockKeys(ReservationId id, std::vector<std::string> also = {});
 
+/// The plans of a batch's requests that `make_plan(i)` accepts, in order: a refused request gets its
+/// error in `out[i]`; `asked` gets out's index of each plan.
+template <class Plan, class Answer, class MakePlan>
+std::vector<Plan> PlanAccepted(
+    std::size_t requests, std::vector<Answer>& out, std::vector<std::size_t>& asked, MakePlan make_plan
+) {
+    std::vector<Plan> plans;
+    for (std::size_t i = 0; i < requests; ++i) {
+        Result<Plan> plan = make_plan(i);
+        if (!plan) {
+            out[i] = Forward(plan.error());
+            continue;
+        }
+        plans.push_back(std::move(*plan));
+        asked.push_back(i);
+    }
+    return plans;
+}
+
 /// What a batch's unit of work failing means for its requests: CONFLICT (it kept losing races, or a
 /// lease stayed busy) leaves each to go alone (nullopt), where it may well succeed; any other error
 /// (the database down) is every request's answer.

@@ -389,17 +389,10 @@ std::vector<Plan> PlanEach(
     std::vector<std::string_view> tokens;
     for (const auto& request : requests) tokens.push_back(request.token);
     auto grants = queue.AuthorizeMany(tokens);
-    std::vector<Plan> plans;
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        Result<Plan> plan = grants[i] ? make_plan(std::move(*grants[i]), requests[i]) : Forward(grants[i].error());
-        if (!plan) {
-            out[i] = Forward(plan.error());
-            continue;
-        }
-        plans.push_back(std::move(*plan));
-        asked.push_back(i);
-    }
-    return plans;
+    return internal::PlanAccepted<Plan>(requests.size(), out, asked, [&](std::size_t i) -> Result<Plan> {
+        if (!grants[i]) return Forward(grants[i].error());
+        return make_plan(std::move(*grants[i]), requests[i]);
+    });
 }
 
 }  // namespace

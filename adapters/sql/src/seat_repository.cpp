@@ -81,13 +81,7 @@ Result<std::map<ScheduleId, std::int64_t>> SqlUnitOfWork::CountAvailableSeats(Co
 
 Result<std::vector<Seat>> SqlUnitOfWork::FindSeatsForUpdate(std::span<const SeatId> ids) {
     return Read<std::vector<Seat>>("find seats for update", [&](soci::session& sql) -> Result<std::vector<Seat>> {
-        const auto sorted = SortedIds(ids);
-        if (sorted.empty()) return std::vector<Seat>{};
-        // One statement; InnoDB walks the primary key in id order and locks as it goes, so two
-        // lockers of overlapping sets take their common rows in the same order and cannot deadlock.
-        return Select<SeatRow>(
-            sql, SelectFrom<SeatRow>("seat", "WHERE id IN " + IdList(sorted) + " ORDER BY id") + ForUpdate()
-        );
+        return SelectByIds<SeatRow>(sql, "seat", ids, ForUpdate());
     });
 }
 

@@ -71,17 +71,6 @@ std::string IdList(const Ids& ids) {
     return out + ")";
 }
 
-// The distinct values of `ids`, ascending: the order a set of rows is locked in.
-template <class Id>
-std::vector<std::int64_t> SortedIds(std::span<const Id> ids) {
-    std::vector<std::int64_t> out;
-    out.reserve(ids.size());
-    for (auto id : ids) out.push_back(id.value);
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-}
-
 // "CASE id WHEN 1 THEN a WHEN 2 THEN b END": each row's new value of a column (an integer, or a
 // placeholder), so one UPDATE writes many rows.
 template <class Rows, class ValueOf>
@@ -130,6 +119,20 @@ std::string SelectFrom(std::string_view table, std::string_view rest) {
     out += ' ';
     out += rest;
     return out;
+}
+
+// The rows of `table` whose ids are among `ids`, each once, by id; `lock` ends the query (ForUpdate()
+// or ""). One statement: InnoDB walks the primary key in id order and locks as it goes, so two lockers
+// of overlapping sets take their common rows in the same order and cannot deadlock.
+template <class Row, class Id>
+auto SelectByIds(soci::session& sql, std::string_view table, std::span<const Id> ids, const std::string& lock) {
+    std::vector<std::int64_t> sorted;
+    sorted.reserve(ids.size());
+    for (auto id : ids) sorted.push_back(id.value);
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    if (sorted.empty()) return std::vector<decltype(Row{}.ToEntity())>{};
+    return Select<Row>(sql, SelectFrom<Row>(table, "WHERE id IN " + IdList(sorted) + " ORDER BY id") + lock);
 }
 
 // A retention delete: at most `limit` rows of `table` matching `where` (whose parameters come first).

@@ -53,11 +53,7 @@ Result<std::optional<User>> SqlUnitOfWork::FindUserForUpdate(UserId id) {
 Result<std::vector<UserId>> SqlUnitOfWork::FindExistingUsers(std::span<const UserId> ids) {
     return Read<std::vector<UserId>>("find users", [&](soci::session& sql) -> Result<std::vector<UserId>> {
         std::vector<UserId> out;
-        const auto sorted = SortedIds(ids);
-        if (sorted.empty()) return out;
-        for (auto id : Select<IdRow>(sql, SelectFrom<IdRow>("users", "WHERE id IN " + IdList(sorted)))) {
-            out.emplace_back(id);
-        }
+        for (auto id : SelectByIds<IdRow>(sql, "users", ids, "")) out.emplace_back(id);
         return out;
     });
 }
@@ -72,12 +68,7 @@ Result<void> SqlUnitOfWork::UpdateUser(const User& user) {
 
 Result<std::vector<User>> SqlUnitOfWork::FindUsersForUpdate(std::span<const UserId> ids) {
     return Read<std::vector<User>>("find users for update", [&](soci::session& sql) -> Result<std::vector<User>> {
-        const auto sorted = SortedIds(ids);
-        if (sorted.empty()) return std::vector<User>{};
-        // In id order, as FindSeatsForUpdate locks seats: overlapping sets cannot deadlock.
-        return Select<UserRow>(
-            sql, SelectFrom<UserRow>("users", "WHERE id IN " + IdList(sorted) + " ORDER BY id") + ForUpdate()
-        );
+        return SelectByIds<UserRow>(sql, "users", ids, ForUpdate());
     });
 }
 

@@ -54,7 +54,7 @@ struct Config {
     std::int32_t threads{1};
     /// Requests per second per client IP (burst twice that); 0 turns the limit off.
     std::int32_t rate_limit{2000};
-    /// Requests of one kind (status polls, joins, holds, cancels) a server answers together at most.
+    /// Requests of one kind (status polls, joins, holds, cancels, charges) a server answers together at most.
     std::int32_t batch_limit{500};
     /// 0: sized to the database (see DbPoolSize).
     std::int32_t db_pool_size{0};
