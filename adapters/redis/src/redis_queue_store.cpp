@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <set>
+#include <optional>
 #include <ticketing/redis/redis_queue_store.hpp>
 
 #include "scripts.hpp"
@@ -99,6 +99,34 @@ Result<TokenView> ReadView(
     return out;
 }
 
+// The requests of one concert in a batch: one script call carries them all (a batch is mostly one
+// concert's crowd).
+struct ConcertGroup {
+    ConcertId concert;
+    std::vector<std::size_t> asked;  // the caller's index of each request
+};
+
+std::vector<ConcertGroup> GroupByConcert(std::size_t n, const auto& concert_of) {
+    std::vector<ConcertGroup> groups;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::optional<ConcertId> concert = concert_of(i);
+        if (!concert) continue;
+        auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.concert == *concert; });
+        if (group == groups.end()) group = groups.insert(groups.end(), ConcertGroup{*concert, {}});
+        group->asked.push_back(i);
+    }
+    return groups;
+}
+
+// The script's answer of each request of a group, or the error that is every one's answer.
+Result<const std::vector<RedisReply>*> GroupAnswers(
+    const Result<std::vector<Result<RedisReply>>>& replies, std::size_t c, const ConcertGroup& group
+) {
+    if (!replies) return Forward(replies.error());
+    if (!(*replies)[c]) return Forward((*replies)[c].error());
+    return Array(*(*replies)[c], group.asked.size());
+}
+
 }  // namespace
 
 RedisQueueStore::RedisQueueStore(std::shared_ptr<RedisClient> client, RedisQueueStoreOptions options)
@@ -130,37 +158,46 @@ std::vector<Result<JoinOutcome>> RedisQueueStore::JoinMany(
     std::span<const JoinCall> calls, Timestamp now, const QueueSettings& defaults
 ) {
     if (calls.empty()) return {};
-    // The concert list lives in another slot: the batch's concerts are registered, each once, in the
-    // same round trip (idempotent), then each join runs its script.
-    std::set<std::string> concerts;
+    const auto groups = GroupByConcert(calls.size(), [&](std::size_t i) { return std::optional{calls[i].concert}; });
+    // The concert list lives in another slot: the batch's concerts are registered (idempotent) in the
+    // same round trip as their joins.
+    std::vector<std::vector<std::string>> commands{{"SADD", options_.key_prefix + "tq:concerts"}};
     std::vector<RedisClient::ScriptCall> scripted;
-    scripted.reserve(calls.size());
-    for (const auto& call : calls) {
-        concerts.insert(std::to_string(call.concert.value));
-        scripted.push_back({Keys(call.concert), {std::to_string(call.user.value), call.candidate_token, Ms(now)}});
+    for (const auto& group : groups) {
+        commands.front().push_back(std::to_string(group.concert.value));
+        auto& call = scripted.emplace_back(RedisClient::ScriptCall{Keys(group.concert), {Ms(now)}});
+        for (const auto i : group.asked) {
+            call.args.push_back(std::to_string(calls[i].user.value));
+            call.args.push_back(calls[i].candidate_token);
+        }
+        commands.push_back(RedisClient::EvalShaCommand(scripts::QueueJoin(), call.keys, call.args));
     }
-    std::vector<std::string> register_concerts{"SADD", options_.key_prefix + "tq:concerts"};
-    register_concerts.insert(register_concerts.end(), concerts.begin(), concerts.end());
-    std::vector<std::vector<std::string>> commands{std::move(register_concerts)};
-    for (const auto& s : scripted)
-        commands.push_back(RedisClient::EvalShaCommand(scripts::QueueJoin(), s.keys, s.args));
-    auto replies = client_->Pipeline(commands);
-    std::vector<Result<JoinOutcome>> out;
-    out.reserve(calls.size());
-    for (std::size_t k = 0; k < calls.size(); ++k) {
-        out.push_back([&]() -> Result<JoinOutcome> {
-            if (!replies) return Forward(replies.error());
-            if ((*replies)[0].IsError()) return tl::unexpected<Error>(ReplyError((*replies)[0]));
-            auto reply = client_->EvalReply(
-                std::move((*replies)[k + 1]), scripts::QueueJoin(), scripted[k].keys, scripted[k].args
-            );
-            if (!reply) return Forward(reply.error());
-            auto e = Array(*reply, 12);
-            if (!e) return Forward(e.error());
-            auto view = ReadView(**e, 2, (**e)[1].str, calls[k].concert, defaults);
-            if (!view) return Forward(view.error());
-            return JoinOutcome{std::move(*view), (**e)[0].integer == 1};
-        }());
+    auto replies = [&]() -> Result<std::vector<Result<RedisReply>>> {
+        auto pipelined = client_->Pipeline(commands);
+        if (!pipelined) return Forward(pipelined.error());
+        if (pipelined->front().IsError()) return tl::unexpected<Error>(ReplyError(pipelined->front()));
+        std::vector<Result<RedisReply>> out;
+        for (std::size_t c = 0; c < scripted.size(); ++c) {
+            out.push_back(client_->EvalReply(
+                std::move((*pipelined)[c + 1]), scripts::QueueJoin(), scripted[c].keys, scripted[c].args
+            ));
+        }
+        return out;
+    }();
+    std::vector<Result<JoinOutcome>> out(calls.size(), MakeError(Errc::kInternal, "redis queue: join not run"));
+    for (std::size_t c = 0; c < groups.size(); ++c) {
+        const auto answers = GroupAnswers(replies, c, groups[c]);
+        for (std::size_t k = 0; k < groups[c].asked.size(); ++k) {
+            const auto i = groups[c].asked[k];
+            out[i] = [&]() -> Result<JoinOutcome> {
+                if (!answers) return Forward(answers.error());
+                auto e = Array((**answers)[k], 12);
+                if (!e) return Forward(e.error());
+                auto view = ReadView(**e, 2, (**e)[1].str, calls[i].concert, defaults);
+                if (!view) return Forward(view.error());
+                return JoinOutcome{std::move(*view), (**e)[0].integer == 1};
+            }();
+        }
     }
     return out;
 }
@@ -175,43 +212,31 @@ std::vector<Result<std::optional<TokenView>>> RedisQueueStore::LookupMany(
     std::span<const std::string_view> tokens, Timestamp now, const QueueSettings& defaults
 ) {
     std::vector<Result<std::optional<TokenView>>> out(tokens.size(), std::optional<TokenView>{});
-    // One script call per concert, with all of its tokens (a batch is mostly one concert's crowd).
+    // A malformed token is unknown: no need to ask.
+    const auto groups = GroupByConcert(tokens.size(), [&](std::size_t i) { return QueueTokenConcert(tokens[i]); });
+    if (groups.empty()) return out;
     std::vector<RedisClient::ScriptCall> calls;
-    std::vector<ConcertId> concerts;              // per call
-    std::vector<std::vector<std::size_t>> asked;  // per call, out's index of each token
-    for (std::size_t i = 0; i < tokens.size(); ++i) {
-        const auto concert = QueueTokenConcert(tokens[i]);
-        if (!concert) continue;  // malformed: unknown, no need to ask
-        const auto call =
-            static_cast<std::size_t>(std::find(concerts.begin(), concerts.end(), *concert) - concerts.begin());
-        if (call == concerts.size()) {
-            calls.push_back({Keys(*concert), {Ms(now)}});
-            concerts.push_back(*concert);
-            asked.emplace_back();
-        }
-        calls[call].args.emplace_back(tokens[i]);
-        asked[call].push_back(i);
+    for (const auto& group : groups) {
+        auto& call = calls.emplace_back(RedisClient::ScriptCall{Keys(group.concert), {Ms(now)}});
+        for (const auto i : group.asked) call.args.emplace_back(tokens[i]);
     }
-    if (calls.empty()) return out;
-    auto replies = client_->EvalPipeline(scripts::QueueLookup(), calls);
-    for (std::size_t c = 0; c < calls.size(); ++c) {
-        Result<const std::vector<RedisReply>*> views = !replies         ? Forward(replies.error())
-                                                       : !(*replies)[c] ? Forward((*replies)[c].error())
-                                                                        : Array(*(*replies)[c], asked[c].size());
-        for (std::size_t k = 0; k < asked[c].size(); ++k) {
-            const auto i = asked[c][k];
-            if (!views) {
-                out[i] = Forward(views.error());
+    const auto replies = client_->EvalPipeline(scripts::QueueLookup(), calls);
+    for (std::size_t c = 0; c < groups.size(); ++c) {
+        const auto answers = GroupAnswers(replies, c, groups[c]);
+        for (std::size_t k = 0; k < groups[c].asked.size(); ++k) {
+            const auto i = groups[c].asked[k];
+            if (!answers) {
+                out[i] = Forward(answers.error());
                 continue;
             }
-            const auto& reply = (**views)[k];
+            const auto& reply = (**answers)[k];
             if (reply.type == RedisReply::Type::kArray && reply.elements.empty()) continue;
             auto e = Array(reply, 10);
             if (!e) {
                 out[i] = Forward(e.error());
                 continue;
             }
-            auto view = ReadView(**e, 0, std::string(tokens[i]), concerts[c], defaults);
+            auto view = ReadView(**e, 0, std::string(tokens[i]), groups[c].concert, defaults);
             if (!view) {
                 out[i] = Forward(view.error());
                 continue;

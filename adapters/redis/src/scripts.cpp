@@ -47,6 +47,13 @@ local function append_settings(out)
     return out
 end
 
+-- `v` followed by settings that a script read once with append_settings({}), for each of its answers.
+local function with_settings(v, stored)
+    local n = #v
+    for i = 1, 6 do v[n + i] = stored[i] end
+    return v
+end
+
 -- Settings in force: the stored ones, else the defaults in ARGV[first .. first + 3].
 local function settings(first)
     local s = redis.call('HMGET', meta, 'set', 'max_active', 'admit_per_tick', 'tick_interval', 'paused')
@@ -64,24 +71,30 @@ local function expire(now_arg)
 end
 )lua";
 
-// ARGV: user, candidate token, now. -> {created, token, status, user, position, active_until, settings...}
+// ARGV: now, then user and candidate token per join. -> per join {created, token, status, user,
+// position, active_until, settings...}. One call for all the joins of a concert in a batch, in order:
+// a user asked twice gets the token of the first.
 constexpr const char* kJoin = R"lua(
-local user, candidate, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local existing = redis.call('HGET', users, user)
-if existing then
-    local v = view(existing, now)
+local now = tonumber(ARGV[1])
+local stored = append_settings({})
+local out = {}
+for i = 2, #ARGV, 2 do
+    local user, candidate = ARGV[i], ARGV[i + 1]
+    local existing = redis.call('HGET', users, user)
+    local v = existing and view(existing, now)
     if v and v[1] ~= 2 then
-        if v[1] == 0 then redis.call('ZADD', seen, ARGV[3], existing) end
-        return append_settings({0, existing, v[1], v[2], v[3], v[4]})
+        if v[1] == 0 then redis.call('ZADD', seen, ARGV[1], existing) end
+        out[#out + 1] = with_settings({0, existing, v[1], v[2], v[3], v[4]}, stored)
+    else
+        local seq = redis.call('HINCRBY', meta, 'seq', 1)
+        redis.call('ZADD', waiting, seq, candidate)
+        redis.call('ZADD', seen, ARGV[1], candidate)
+        redis.call('HSET', tokens, candidate, user)
+        redis.call('HSET', users, user, candidate)
+        out[#out + 1] = with_settings({1, candidate, 0, user, redis.call('ZRANK', waiting, candidate) + 1, 0}, stored)
     end
 end
-local seq = redis.call('HINCRBY', meta, 'seq', 1)
-redis.call('ZADD', waiting, seq, candidate)
-redis.call('ZADD', seen, ARGV[3], candidate)
-redis.call('HSET', tokens, candidate, user)
-redis.call('HSET', users, user, candidate)
-local position = redis.call('ZRANK', waiting, candidate) + 1
-return append_settings({1, candidate, 0, user, position, 0})
+return out
 )lua";
 
 // ARGV: now, token... -> per token, {} when not found, else {status, user, position, active_until,
@@ -95,8 +108,7 @@ for i = 2, #ARGV do
     local v = view(token, now)
     if v then
         if v[1] == 0 then redis.call('ZADD', seen, 'XX', ARGV[1], token) end
-        for k = 1, 6 do v[4 + k] = stored[k] end
-        out[i - 1] = v
+        out[i - 1] = with_settings(v, stored)
     else
         out[i - 1] = {}
     end
