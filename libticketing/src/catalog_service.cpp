@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <ticketing/app/catalog_service.hpp>
 #include <ticketing/domain/text.hpp>
@@ -80,29 +81,57 @@ Result<std::vector<ScheduleAvailability>> CatalogService::ListSchedules(ConcertI
 }
 
 Result<SeatMap> CatalogService::GetSeatMap(std::string_view token, ScheduleId schedule_id) {
-    auto grant = queue_.Authorize(token);
-    if (!grant) return Forward(grant.error());
-    return ReadSeatMap(schedule_id, grant->concert_id);
+    const SeatMapAsk ask{token, schedule_id};
+    auto map = std::move(GetSeatMaps({&ask, 1}).front());
+    if (!map) return Forward(map.error());
+    return **map;
+}
+
+std::vector<Result<std::shared_ptr<const SeatMap>>> CatalogService::GetSeatMaps(std::span<const SeatMapAsk> asks) {
+    std::vector<std::string_view> tokens;
+    tokens.reserve(asks.size());
+    for (const auto& ask : asks) tokens.push_back(ask.token);
+    const auto grants = queue_.AuthorizeMany(tokens);
+    std::vector<std::pair<ScheduleId, Result<std::shared_ptr<const SeatMap>>>> read;  // each schedule once
+    std::vector<Result<std::shared_ptr<const SeatMap>>> out;
+    out.reserve(asks.size());
+    for (std::size_t i = 0; i < asks.size(); ++i) {
+        if (!grants[i]) {
+            out.push_back(Forward(grants[i].error()));
+            continue;
+        }
+        const auto schedule = asks[i].schedule;
+        auto it = std::find_if(read.begin(), read.end(), [&](const auto& r) { return r.first == schedule; });
+        if (it == read.end()) it = read.insert(read.end(), {schedule, ReadSeatMap(schedule)});
+        const auto& map = it->second;
+        if (!map) {
+            out.push_back(Forward(map.error()));
+        } else if ((*map)->schedule.concert_id != grants[i]->concert_id) {
+            out.push_back(MakeError(Errc::kForbidden, "the queue token is for another concert"));
+        } else {
+            out.push_back(*map);
+        }
+    }
+    return out;
 }
 
 Result<SeatMap> CatalogService::GetSeatMap(ScheduleId schedule_id) {
-    return ReadSeatMap(schedule_id, std::nullopt);
+    auto map = ReadSeatMap(schedule_id);
+    if (!map) return Forward(map.error());
+    return **map;
 }
 
-Result<SeatMap> CatalogService::ReadSeatMap(ScheduleId schedule_id, std::optional<ConcertId> concert) {
+Result<std::shared_ptr<const SeatMap>> CatalogService::ReadSeatMap(ScheduleId schedule_id) {
     auto* cache = ctx_.seat_maps != nullptr && ctx_.seat_maps->Enabled() ? ctx_.seat_maps : nullptr;
     const auto now = ctx_.clock.Now();
-    auto map = cache != nullptr ? cache->Find(schedule_id, now) : nullptr;
-    if (!map) {
-        auto read = ReadSeatRows(schedule_id);
-        if (!read) return Forward(read.error());
-        map = std::move(*read);
+    auto stored = cache != nullptr ? cache->Find(schedule_id, now) : nullptr;
+    if (!stored) {
+        auto rows = ReadSeatRows(schedule_id);
+        if (!rows) return Forward(rows.error());
+        stored = std::move(*rows);
     }
-    if (concert && map->schedule.concert_id != *concert) {
-        return MakeError(Errc::kForbidden, "the queue token is for another concert");
-    }
-    auto out = *map;
-    for (auto& seat : out.seats) {
+    auto out = std::make_shared<SeatMap>(*stored);
+    for (auto& seat : out->seats) {
         if (seat.StatusAt(now) == SeatStatus::kAvailable) {
             seat.status = SeatStatus::kAvailable;
             seat.held_by = {};

@@ -596,14 +596,10 @@ Response QueueLeave(const Call& call) {
     return NoContent();
 }
 
-Response SeatMapRoute(const Call& call) {
-    TK_TRY(token, Bearer(call.request));
-    auto id = ParseId(call.params[0], "scheduleId");
-    if (!id) return call.Refuse(*token, id.error());
-    TK_TRY(map, call.App().Catalog().GetSeatMap(*token, ScheduleId{*id}));
+Response SeatMapJson(const Call& call, const SeatMap& map) {
     json::array seats;
-    seats.reserve(map->seats.size());
-    for (const auto& seat : map->seats) {
+    seats.reserve(map.seats.size());
+    for (const auto& seat : map.seats) {
         seats.push_back(json::object{
             {"id", seat.id.value},
             {"number", seat.number},
@@ -614,11 +610,39 @@ Response SeatMapRoute(const Call& call) {
     return Json(
         200,
         json::object{
-            {"scheduleId", map->schedule.id.value},
+            {"scheduleId", map.schedule.id.value},
             {"maxSeatsPerReservation", call.runtime.GetConfig().settings.reservation.max_seats_per_reservation},
             {"seats", std::move(seats)},
         }
     );
+}
+
+Result<SeatMapAsk> ParseSeatMapAsk(const Call& call) {
+    auto token = Bearer(call.request);
+    if (!token) return Forward(token.error());
+    auto id = ParseId(call.params[0], "scheduleId");
+    if (!id) return tl::unexpected<Error>(call.Refusal(*token, id.error()));
+    return SeatMapAsk{*token, ScheduleId{*id}};
+}
+
+// Seat map reads answered together: the tokens looked up in one round trip, each schedule read and
+// written out once (a crowd asks for the same few maps).
+std::vector<Response> SeatMaps(std::span<const Call> calls) {
+    std::vector<std::pair<const SeatMap*, Response>> written;
+    return AnswerBatch(
+        calls,
+        ParseSeatMapAsk,
+        [](Ticketing& app, std::span<const SeatMapAsk> asks) { return app.Catalog().GetSeatMaps(asks); },
+        [&written](const Call& call, const std::shared_ptr<const SeatMap>& map) {
+            auto it = std::find_if(written.begin(), written.end(), [&](const auto& w) { return w.first == map.get(); });
+            if (it == written.end()) it = written.insert(written.end(), {map.get(), SeatMapJson(call, *map)});
+            return it->second;
+        }
+    );
+}
+
+Response SeatMapRoute(const Call& call) {
+    return std::move(SeatMaps({&call, 1}).front());
 }
 
 struct HoldBody {
@@ -919,7 +943,7 @@ constexpr std::array kRoutes{
     Route{"POST", "/v1/concerts/{concertId}/queue", Runs::kWorker, Join, Batch::kJoin, Joins},
     Route{"GET", "/v1/queue/me", Runs::kQueueStore, QueueStatus, Batch::kStatusPoll, StatusPolls},
     Route{"DELETE", "/v1/queue/me", Runs::kQueueStore, QueueLeave},
-    Route{"GET", "/v1/schedules/{scheduleId}/seats", Runs::kWorker, SeatMapRoute},
+    Route{"GET", "/v1/schedules/{scheduleId}/seats", Runs::kWorker, SeatMapRoute, Batch::kSeatMap, SeatMaps},
     Route{"POST", "/v1/reservations", Runs::kWorker, Hold, Batch::kHold, Holds},
     Route{"GET", "/v1/reservations/{reservationId}", Runs::kWorker, GetReservation},
     Route{"DELETE", "/v1/reservations/{reservationId}", Runs::kWorker, CancelReservation, Batch::kCancel, Cancels},

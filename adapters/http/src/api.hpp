@@ -13,9 +13,10 @@
 namespace ticketing::http {
 
 /// Requests that may be queued and answered together by HandleBatch: one backend round trip (or one
-/// transaction) and one thread hop for many (a flash crowd is mostly joins, status polls and holds).
-enum class Batch : std::uint8_t { kNone, kStatusPoll, kJoin, kHold, kCancel, kCharge };
-constexpr std::size_t kBatchKinds = static_cast<std::size_t>(Batch::kCharge);  ///< the kinds other than kNone
+/// transaction) and one thread hop for many (a flash crowd is mostly joins, status polls, seat map
+/// reads and holds).
+enum class Batch : std::uint8_t { kNone, kStatusPoll, kJoin, kHold, kCancel, kCharge, kSeatMap };
+constexpr std::size_t kBatchKinds = static_cast<std::size_t>(Batch::kSeatMap);  ///< the kinds other than kNone
 
 /// What a request's method and path select.
 struct Dispatch {

@@ -148,8 +148,9 @@ struct Server::Impl {
     };
     // Batches in flight per kind (measured with scripts/bench-http): a status poll batch is one Redis
     // round trip; a join batch is a database read, then a Redis round trip, so more of them overlap;
-    // a hold, cancel or charge batch is one write transaction.
-    static constexpr std::array<int, kBatchKinds> kDrains{2, 4, 2, 2, 2};
+    // a hold, cancel or charge batch is one write transaction; a seat map batch, a Redis round trip
+    // and, past the seat map cache's age, a database read.
+    static constexpr std::array<int, kBatchKinds> kDrains{2, 4, 2, 2, 2, 2};
     std::array<Pending, kBatchKinds> pending;
     static std::size_t Slot(Batch kind) { return static_cast<std::size_t>(kind) - 1; }
     // Declared after what the sessions use: destroying them destroys the coroutine frames still pending

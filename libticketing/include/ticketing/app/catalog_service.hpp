@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <ticketing/app/context.hpp>
 #include <ticketing/app/queue_service.hpp>
@@ -37,6 +38,12 @@ struct SeatMap {
     std::vector<Seat> seats;  ///< by number, status as of now
 };
 
+/// A buyer's seat map request: the queue token and the schedule.
+struct SeatMapAsk {
+    std::string_view token;
+    ScheduleId schedule;
+};
+
 inline constexpr std::int32_t kMaxSeatsPerSchedule = 10'000;
 
 /// Concerts, schedules and seat maps. Thread-safe.
@@ -52,12 +59,15 @@ public:
     Result<std::vector<ScheduleAvailability>> ListSchedules(ConcertId concert);
     /// The seat map for an ACTIVE token of the schedule's concert.
     Result<SeatMap> GetSeatMap(std::string_view token, ScheduleId schedule);
+    /// `GetSeatMap` for each ask, in order: the tokens looked up in one queue-store round trip, each
+    /// schedule read once; asks of one schedule share one map.
+    std::vector<Result<std::shared_ptr<const SeatMap>>> GetSeatMaps(std::span<const SeatMapAsk> asks);
     /// The seat map of any schedule, for operators: no queue token needed.
     Result<SeatMap> GetSeatMap(ScheduleId schedule);
 
 private:
-    /// FORBIDDEN when `concert` is given and the schedule is not one of its.
-    Result<SeatMap> ReadSeatMap(ScheduleId schedule, std::optional<ConcertId> concert);
+    /// The seat map as of now.
+    Result<std::shared_ptr<const SeatMap>> ReadSeatMap(ScheduleId schedule);
     /// The schedule and its seat rows as stored (HELD past expiry included), kept in the seat map cache.
     Result<std::shared_ptr<const SeatMap>> ReadSeatRows(ScheduleId schedule);
 
