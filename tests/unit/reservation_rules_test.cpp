@@ -80,6 +80,47 @@ TEST_F(ReservationRules, SeatsOfAnotherScheduleOrConcertAreRefused) {
     TK_EXPECT_ERROR(App().Catalog().GetSeatMap(token_, second.schedules[0].id), Errc::kForbidden);
 }
 
+// Seat map reads answered together (the server batches them): each ask gets what GetSeatMap gives, in
+// order, and the asks of one schedule share one map.
+TEST_F(ReservationRules, SeatMapsOfABatchAnswerEachAskAsAloneAndShareAMapPerSchedule) {
+    TK_OK(Hold({2}));
+    const auto second = W().NewConcert(5, 1000, 2);
+    const auto other = W().Admit(second.concert.id, W().NewUser());
+    const std::vector<SeatMapAsk> asks{
+        {token_, schedule_},
+        {other, second.schedules[1].id},
+        {"garbage", schedule_},
+        {token_, second.schedules[0].id},  // another concert's schedule
+        {token_, ScheduleId{999}},
+        {other, second.schedules[0].id},
+        {token_, schedule_},
+    };
+    const auto maps = App().Catalog().GetSeatMaps(asks);
+    ASSERT_EQ(maps.size(), asks.size());
+    EXPECT_EQ(TK_OK(maps[0])->seats[1].status, SeatStatus::kHeld);
+    EXPECT_EQ(TK_OK(maps[1])->schedule.id, second.schedules[1].id);
+    TK_EXPECT_ERROR(maps[2], Errc::kUnauthenticated);
+    TK_EXPECT_ERROR(maps[3], Errc::kForbidden);
+    TK_EXPECT_ERROR(maps[4], Errc::kNotFound);
+    EXPECT_EQ(TK_OK(maps[5])->seats.size(), 5U);
+    EXPECT_EQ(TK_OK(maps[6]).get(), TK_OK(maps[0]).get());  // one read for both
+    for (std::size_t i = 0; i < asks.size(); ++i) {
+        const auto alone = App().Catalog().GetSeatMap(asks[i].token, asks[i].schedule);
+        ASSERT_EQ(alone.has_value(), maps[i].has_value()) << i;
+        if (!alone) {
+            EXPECT_EQ(alone.error().code, maps[i].error().code) << i;
+            continue;
+        }
+        EXPECT_EQ(alone->schedule.id, (*maps[i])->schedule.id) << i;
+        ASSERT_EQ(alone->seats.size(), (*maps[i])->seats.size()) << i;
+        for (std::size_t k = 0; k < alone->seats.size(); ++k) {
+            EXPECT_EQ(alone->seats[k].id, (*maps[i])->seats[k].id) << i;
+            EXPECT_EQ(alone->seats[k].status, (*maps[i])->seats[k].status) << i;
+        }
+    }
+    EXPECT_TRUE(App().Catalog().GetSeatMaps({}).empty());
+}
+
 TEST_F(ReservationRules, OperatorsReadAnySeatMapWithoutAToken) {
     auto hold = TK_OK(Hold({3}));
     auto other = W().NewConcert(5, 1000);  // no token for it at all

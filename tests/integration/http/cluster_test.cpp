@@ -475,6 +475,75 @@ TEST_F(HttpBatchesOnRedis, ConcurrentChargesEachGetTheirOwnBalance) {
     }
 }
 
+// Seat map reads are answered in batches (the tokens looked up in one Redis round trip, each schedule
+// read and written out once): 16 clients of two concerts reading at once each get the map they asked
+// for, with the hold in it, or their own 400, 401, 403 or 404.
+TEST_F(HttpBatchesOnRedis, ConcurrentSeatMapReadsEachGetTheirOwnAnswer) {
+    auto& api = *api_;
+    auto& server = *server_;
+    constexpr std::size_t kClients = 16;
+    const auto first = api.CreateConcert(2, 6);
+    const auto second = api.CreateConcert(1, 4);
+    const auto concert_of = [&](std::size_t client) { return client % 2 == 0 ? first : second; };
+    std::vector<std::int64_t> users;
+    for (std::size_t i = 0; i < kClients; ++i) api.Join(concert_of(i).id, users.emplace_back(api.CreateUser()));
+    std::vector<std::string> tokens;  // all in the queue first: one admission tick lets them all in
+    for (std::size_t i = 0; i < kClients; ++i) tokens.push_back(api.ActiveToken(concert_of(i).id, users[i]));
+    const auto held_seat = api.SeatIds(tokens[0], first.schedules[0])[2];
+    ASSERT_EQ(api.Hold(tokens[0], first.schedules[0], {held_seat}).status, 201);
+    const auto surely_held_until = std::chrono::steady_clock::now() + 2s;  // of the 3 s hold
+    const auto seats_of = [](std::int64_t schedule) { return "/v1/schedules/" + std::to_string(schedule) + "/seats"; };
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < static_cast<int>(kClients); ++c) {
+        clients.emplace_back([&, c] {
+            Connection connection(server.Port());
+            const auto& token = tokens[static_cast<std::size_t>(c)];
+            const auto own = concert_of(static_cast<std::size_t>(c));
+            const auto other = concert_of(static_cast<std::size_t>(c) + 1);
+            for (int i = 0; i < 40; ++i) {
+                const auto expect = [&](const std::string& target, const std::string& bearer, int status) {
+                    if (connection.Send("GET", target, {}, Bearer(bearer)).status != status) ++wrong;
+                };
+                if (i % 8 == 5) {
+                    expect(seats_of(other.schedules[0]), token, 403);
+                    continue;
+                }
+                if (i % 8 == 6) {
+                    expect("/v1/schedules/x/seats", token, 400);
+                    expect(seats_of(999'999), token, 404);
+                    continue;
+                }
+                if (i % 8 == 7) {
+                    expect(seats_of(own.schedules[0]), "garbage-" + std::to_string(c), 401);
+                    expect("/v1/schedules/x/seats", "garbage-" + std::to_string(c), 401);  // 401 before 400
+                    continue;
+                }
+                const auto schedule = own.schedules[static_cast<std::size_t>(i) % own.schedules.size()];
+                auto read = connection.Send("GET", seats_of(schedule), {}, Bearer(token));
+                if (read.status != 200) {
+                    ++wrong;
+                    continue;
+                }
+                const auto map = read.Json();
+                const auto& seats = map.at("seats").as_array();
+                const bool held_here = schedule == first.schedules[0];
+                if (Int(map, "scheduleId") != schedule || seats.size() != (c % 2 == 0 ? 6U : 4U)) ++wrong;
+                for (const auto& seat : seats) {
+                    const auto& status = seat.at("status");
+                    if (!held_here || Int(seat, "id") != held_seat) {
+                        if (status != "AVAILABLE") ++wrong;
+                    } else if (status != "HELD" && (status != "AVAILABLE" || std::chrono::steady_clock::now() < surely_held_until)) {
+                        ++wrong;
+                    }
+                }
+            }
+        });
+    }
+    for (auto& client : clients) client.join();
+    EXPECT_EQ(wrong.load(), 0);
+}
+
 // Holds and cancels are answered in batches (one transaction for the holds that queued meanwhile):
 // 24 clients holding overlapping pairs of 12 seats and cancelling each hold they get must each get
 // their own reservation or a 409, bad requests among them their own error, and every seat ends free.
