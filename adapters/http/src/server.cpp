@@ -162,6 +162,17 @@ struct Server::Impl {
 };
 
 asio::awaitable<void> Server::Impl::Accept() {
+    const auto serve = [this](tcp::socket socket) {
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, Session(std::move(socket)), [](const std::exception_ptr& failure) {
+            if (!failure) return;
+            try {
+                std::rethrow_exception(failure);
+            } catch (const std::exception& e) {
+                spdlog::error("session: {}", e.what());
+            }
+        });
+    };
     for (;;) {
         auto [error, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kUse);
         if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -172,15 +183,16 @@ asio::awaitable<void> Server::Impl::Accept() {
             co_await pause.async_wait(kUse);
             continue;
         }
-        auto executor = socket.get_executor();
-        asio::co_spawn(executor, Session(std::move(socket)), [](const std::exception_ptr& failure) {
-            if (!failure) return;
-            try {
-                std::rethrow_exception(failure);
-            } catch (const std::exception& e) {
-                spdlog::error("session: {}", e.what());
-            }
-        });
+        serve(std::move(socket));
+        // A crowd connects at once: take every connection already waiting (the acceptor does not block)
+        // before the next turn, or the last ones would wait behind rounds of the others' requests (1 s
+        // and more for the first request of some of 1,000 new connections).
+        for (;;) {
+            boost::system::error_code none_waiting;
+            auto more = acceptor.accept(asio::make_strand(ioc), none_waiting);
+            if (none_waiting) break;  // would_block; another failure comes back to async_accept
+            serve(std::move(more));
+        }
     }
 }
 
@@ -434,6 +446,7 @@ Result<std::uint16_t> Server::Start() {
     if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
     if (!error) acceptor.bind(*endpoint, error);
     if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+    if (!error) acceptor.non_blocking(true, error);
     if (error) {
         return MakeError(Errc::kUnavailable, "cannot listen on " + impl_->options.listen + ": " + error.message());
     }
