@@ -86,6 +86,7 @@ TEST_F(ReservationRules, SeatMapsOfABatchAnswerEachAskAsAloneAndShareAMapPerSche
     TK_OK(Hold({2}));
     const auto second = W().NewConcert(5, 1000, 2);
     const auto other = W().Admit(second.concert.id, W().NewUser());
+    const auto waiting = TK_OK(App().Queue().Join(second.concert.id, W().NewUser())).position.info.token;
     const std::vector<SeatMapAsk> asks{
         {token_, schedule_},
         {other, second.schedules[1].id},
@@ -94,6 +95,8 @@ TEST_F(ReservationRules, SeatMapsOfABatchAnswerEachAskAsAloneAndShareAMapPerSche
         {token_, ScheduleId{999}},
         {other, second.schedules[0].id},
         {token_, schedule_},
+        {"garbage", ScheduleId{999}},       // 401 before 404
+        {waiting, second.schedules[0].id},  // not admitted yet
     };
     const auto maps = App().Catalog().GetSeatMaps(asks);
     ASSERT_EQ(maps.size(), asks.size());
@@ -104,6 +107,8 @@ TEST_F(ReservationRules, SeatMapsOfABatchAnswerEachAskAsAloneAndShareAMapPerSche
     TK_EXPECT_ERROR(maps[4], Errc::kNotFound);
     EXPECT_EQ(TK_OK(maps[5])->seats.size(), 5U);
     EXPECT_EQ(TK_OK(maps[6]).get(), TK_OK(maps[0]).get());  // one read for both
+    TK_EXPECT_ERROR(maps[7], Errc::kUnauthenticated);
+    EXPECT_FALSE(maps[8].has_value());
     for (std::size_t i = 0; i < asks.size(); ++i) {
         const auto alone = App().Catalog().GetSeatMap(asks[i].token, asks[i].schedule);
         ASSERT_EQ(alone.has_value(), maps[i].has_value()) << i;

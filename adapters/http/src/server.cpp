@@ -2,6 +2,7 @@
 // The only translation unit that includes Beast.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -30,6 +31,9 @@ namespace {
 constexpr auto kUse = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxLoggedTarget = 256;
 constexpr std::size_t kMaxRequestId = 128;
+/// Connections taken at once after an accept: a burst is served soon, and the accepting thread still
+/// gets back to its other work.
+constexpr int kAcceptsPerTurn = 256;
 
 /// A client's X-Request-Id is kept when it is short and plain; otherwise the server makes one.
 bool UsableRequestId(std::string_view id) {
@@ -90,7 +94,7 @@ struct Server::Impl {
           limiter(options.rate_limit),
           workers(static_cast<std::size_t>(std::max(options.worker_threads, 1))),
           ioc(std::max(options.io_threads, 1)),
-          acceptor(ioc) {
+          acceptor(asio::make_strand(ioc)) {
         std::random_device random;
         request_id_prefix = fmt::format("{:08x}", random());
     }
@@ -151,6 +155,7 @@ struct Server::Impl {
     // a hold, cancel or charge batch is one write transaction; a seat map batch, a Redis round trip
     // and, past the seat map cache's age, a database read.
     static constexpr std::array<int, kBatchKinds> kDrains{2, 4, 2, 2, 2, 2};
+    static_assert(std::ranges::all_of(kDrains, [](int drains) { return drains > 0; }), "a kind without drains");
     std::array<Pending, kBatchKinds> pending;
     static std::size_t Slot(Batch kind) { return static_cast<std::size_t>(kind) - 1; }
     // Declared after what the sessions use: destroying them destroys the coroutine frames still pending
@@ -184,10 +189,10 @@ asio::awaitable<void> Server::Impl::Accept() {
             continue;
         }
         serve(std::move(socket));
-        // A crowd connects at once: take every connection already waiting (the acceptor does not block)
-        // before the next turn, or the last ones would wait behind rounds of the others' requests (1 s
-        // and more for the first request of some of 1,000 new connections).
-        for (;;) {
+        // A crowd connects at once: take the connections already waiting (the acceptor does not block),
+        // up to kAcceptsPerTurn, before the next turn, or the last ones would wait behind rounds of the
+        // others' requests (1 s and more for the first request of some of 1,000 new connections).
+        for (int n = 0; n < kAcceptsPerTurn && !stopping; ++n) {
             boost::system::error_code none_waiting;
             auto more = acceptor.accept(asio::make_strand(ioc), none_waiting);
             if (none_waiting) break;  // would_block; another failure comes back to async_accept
@@ -451,7 +456,8 @@ Result<std::uint16_t> Server::Start() {
         return MakeError(Errc::kUnavailable, "cannot listen on " + impl_->options.listen + ": " + error.message());
     }
     const auto port = acceptor.local_endpoint().port();
-    asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
+    // On the acceptor's strand: Stop's close of the acceptor never runs during an accept.
+    asio::co_spawn(acceptor.get_executor(), impl_->Accept(), asio::detached);
     for (int i = 0; i < std::max(impl_->options.io_threads, 1); ++i) {
         impl_->threads.emplace_back([this] { impl_->ioc.run(); });
     }

@@ -38,7 +38,8 @@ struct SeatMap {
     std::vector<Seat> seats;  ///< by number, status as of now
 };
 
-/// A buyer's seat map request: the queue token and the schedule.
+/// A buyer's seat map request: the queue token (viewed, not copied: it must outlive the call) and the
+/// schedule.
 struct SeatMapAsk {
     std::string_view token;
     ScheduleId schedule;
