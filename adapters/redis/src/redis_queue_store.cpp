@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cmath>
 #include <optional>
+#include <span>
 #include <ticketing/redis/redis_queue_store.hpp>
 
 #include "scripts.hpp"
@@ -127,6 +128,29 @@ Result<const std::vector<RedisReply>*> GroupAnswers(
     return Array(*(*replies)[c], group.asked.size());
 }
 
+// Registers the concerts in the concert list (idempotent; it lives in another slot) and runs `script`
+// for each call, in one round trip; a failed registration is every call's error.
+Result<std::vector<Result<RedisReply>>> RegisterAndEval(
+    RedisClient& client,
+    const std::string& concert_list,
+    std::span<const ConcertId> concerts,
+    const RedisScript& script,
+    const std::vector<RedisClient::ScriptCall>& calls
+) {
+    std::vector<std::vector<std::string>> commands{{"SADD", concert_list}};
+    for (const auto concert : concerts) commands.front().push_back(std::to_string(concert.value));
+    for (const auto& call : calls) commands.push_back(RedisClient::EvalShaCommand(script, call.keys, call.args));
+    auto replies = client.Pipeline(commands);
+    if (!replies) return Forward(replies.error());
+    if (replies->front().IsError()) return tl::unexpected<Error>(ReplyError(replies->front()));
+    std::vector<Result<RedisReply>> out;
+    out.reserve(calls.size());
+    for (std::size_t c = 0; c < calls.size(); ++c) {
+        out.push_back(client.EvalReply(std::move((*replies)[c + 1]), script, calls[c].keys, calls[c].args));
+    }
+    return out;
+}
+
 }  // namespace
 
 RedisQueueStore::RedisQueueStore(std::shared_ptr<RedisClient> client, RedisQueueStoreOptions options)
@@ -159,31 +183,17 @@ std::vector<Result<JoinOutcome>> RedisQueueStore::JoinMany(
 ) {
     if (calls.empty()) return {};
     const auto groups = GroupByConcert(calls.size(), [&](std::size_t i) { return std::optional{calls[i].concert}; });
-    // The concert list lives in another slot: the batch's concerts are registered (idempotent) in the
-    // same round trip as their joins.
-    std::vector<std::vector<std::string>> commands{{"SADD", options_.key_prefix + "tq:concerts"}};
+    std::vector<ConcertId> concerts;
     std::vector<RedisClient::ScriptCall> scripted;
     for (const auto& group : groups) {
-        commands.front().push_back(std::to_string(group.concert.value));
+        concerts.push_back(group.concert);
         auto& call = scripted.emplace_back(RedisClient::ScriptCall{Keys(group.concert), {Ms(now)}});
         for (const auto i : group.asked) {
             call.args.push_back(std::to_string(calls[i].user.value));
             call.args.push_back(calls[i].candidate_token);
         }
-        commands.push_back(RedisClient::EvalShaCommand(scripts::QueueJoin(), call.keys, call.args));
     }
-    auto replies = [&]() -> Result<std::vector<Result<RedisReply>>> {
-        auto pipelined = client_->Pipeline(commands);
-        if (!pipelined) return Forward(pipelined.error());
-        if (pipelined->front().IsError()) return tl::unexpected<Error>(ReplyError(pipelined->front()));
-        std::vector<Result<RedisReply>> out;
-        for (std::size_t c = 0; c < scripted.size(); ++c) {
-            out.push_back(client_->EvalReply(
-                std::move((*pipelined)[c + 1]), scripts::QueueJoin(), scripted[c].keys, scripted[c].args
-            ));
-        }
-        return out;
-    }();
+    const auto replies = RegisterAndEval(*client_, ConcertList(), concerts, scripts::QueueJoin(), scripted);
     std::vector<Result<JoinOutcome>> out(calls.size(), MakeError(Errc::kInternal, "redis queue: join not run"));
     for (std::size_t c = 0; c < groups.size(); ++c) {
         const auto answers = GroupAnswers(replies, c, groups[c]);
@@ -269,13 +279,9 @@ Result<TickOutcome> RedisQueueStore::Tick(
     const auto keys = Keys(concert);
     std::vector<std::string> args{Ms(now), Ms(now + active_ttl)};
     for (auto& d : DefaultsArgs(defaults)) args.push_back(std::move(d));
-    auto replies = client_->Pipeline({
-        {"SADD", options_.key_prefix + "tq:concerts", std::to_string(concert.value)},
-        RedisClient::EvalShaCommand(scripts::QueueTick(), keys, args),
-    });
+    auto replies = RegisterAndEval(*client_, ConcertList(), {&concert, 1}, scripts::QueueTick(), {{keys, args}});
     if (!replies) return Forward(replies.error());
-    if ((*replies)[0].IsError()) return tl::unexpected<Error>(ReplyError((*replies)[0]));
-    auto reply = client_->EvalReply(std::move((*replies)[1]), scripts::QueueTick(), keys, args);
+    auto& reply = replies->front();
     if (!reply) return Forward(reply.error());
     auto e = Array(*reply, 3);
     if (!e) return Forward(e.error());
@@ -320,13 +326,10 @@ Result<QueueSettings> RedisQueueStore::UpdateSettings(
     args.push_back(patch.admit_per_tick ? std::to_string(*patch.admit_per_tick) : "");
     args.push_back(patch.tick_interval ? std::to_string(patch.tick_interval->count()) : "");
     args.push_back(patch.paused ? (*patch.paused ? "1" : "0") : "");
-    auto replies = client_->Pipeline({
-        {"SADD", options_.key_prefix + "tq:concerts", std::to_string(concert.value)},
-        RedisClient::EvalShaCommand(scripts::QueueUpdateSettings(), keys, args),
-    });
+    auto replies =
+        RegisterAndEval(*client_, ConcertList(), {&concert, 1}, scripts::QueueUpdateSettings(), {{keys, args}});
     if (!replies) return Forward(replies.error());
-    if ((*replies)[0].IsError()) return tl::unexpected<Error>(ReplyError((*replies)[0]));
-    auto reply = client_->EvalReply(std::move((*replies)[1]), scripts::QueueUpdateSettings(), keys, args);
+    auto& reply = replies->front();
     if (!reply) return Forward(reply.error());
     auto e = Array(*reply, 4);
     if (!e) return Forward(e.error());
@@ -334,7 +337,7 @@ Result<QueueSettings> RedisQueueStore::UpdateSettings(
 }
 
 Result<std::vector<ConcertId>> RedisQueueStore::Concerts() {
-    auto reply = client_->Command({"SMEMBERS", options_.key_prefix + "tq:concerts"});
+    auto reply = client_->Command({"SMEMBERS", ConcertList()});
     if (!reply) return Forward(reply.error());
     std::vector<ConcertId> out;
     for (const auto& member : reply->elements) {

@@ -59,6 +59,7 @@ public:
 
 private:
     std::vector<std::string> Keys(ConcertId concert) const;
+    std::string ConcertList() const { return options_.key_prefix + "tq:concerts"; }
 
     std::shared_ptr<RedisClient> client_;
     RedisQueueStoreOptions options_;
