@@ -617,12 +617,18 @@ Response SeatMapJson(const Call& call, const SeatMap& map) {
     );
 }
 
-Result<SeatMapAsk> ParseSeatMapAsk(const Call& call) {
+/// A token route's request {token, the path's id}: the token refused (401, 403) before the id (400).
+template <class Request, class Id>
+Result<Request> ParseTokenAndId(const Call& call, std::string_view name) {
     auto token = Bearer(call.request);
     if (!token) return Forward(token.error());
-    auto id = ParseId(call.params[0], "scheduleId");
+    auto id = ParseId(call.params[0], name);
     if (!id) return tl::unexpected<Error>(call.Refusal(*token, id.error()));
-    return SeatMapAsk{*token, ScheduleId{*id}};
+    return Request{*token, Id{*id}};
+}
+
+Result<SeatMapAsk> ParseSeatMapAsk(const Call& call) {
+    return ParseTokenAndId<SeatMapAsk, ScheduleId>(call, "scheduleId");
 }
 
 // Seat map reads answered together: the tokens looked up in one round trip, each schedule read and
@@ -705,11 +711,7 @@ Response GetReservation(const Call& call) {
 }
 
 Result<CancelRequest> ParseCancel(const Call& call) {
-    auto token = Bearer(call.request);
-    if (!token) return Forward(token.error());
-    auto id = ParseId(call.params[0], "reservationId");
-    if (!id) return tl::unexpected<Error>(call.Refusal(*token, id.error()));
-    return CancelRequest{*token, ReservationId{*id}};
+    return ParseTokenAndId<CancelRequest, ReservationId>(call, "reservationId");
 }
 
 // Cancels answered together (ReservationService::CancelMany).
